@@ -1,0 +1,284 @@
+//! A throwaway PostgreSQL cluster, started from the binaries on this machine.
+//!
+//! Written by hand because the crates that do this (postgresql_embedded, pg-embed) download
+//! PostgreSQL builds at run time, which this project's machines cannot, and pgtemp runs
+//! `initdb` as the current user, which PostgreSQL refuses when that user is root. Here, as
+//! root, the cluster runs as the `postgres` user.
+//!
+//! The server is tied to this process: it gets SIGINT (PostgreSQL's "fast shutdown") when the
+//! process dies, even by SIGKILL, so a crashed test run or a killed local-api leaves nothing
+//! running. A clean [`LocalPostgres::stop`] (or drop) also removes the data directory.
+
+use std::ffi::CString;
+use std::net::{Ipv4Addr, TcpListener};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostgresError {
+    #[error(
+        "PostgreSQL server binaries not found (looked in $PG_BIN_DIR, `pg_config --bindir`, \
+         /usr/lib/postgresql/*/bin and PATH); install PostgreSQL or set DATABASE_URL"
+    )]
+    BinariesNotFound,
+    #[error("running as root, but there is no `postgres` user to run PostgreSQL as")]
+    NoPostgresUser,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{step} failed: {detail}")]
+    Failed { step: &'static str, detail: String },
+}
+
+/// A running cluster. Stops and deletes itself when dropped.
+pub struct LocalPostgres {
+    port: u16,
+    pid: u32,
+    data: Option<tempfile::TempDir>,
+    exited: mpsc::Receiver<()>,
+}
+
+impl LocalPostgres {
+    /// initdb + start, waiting until the server accepts connections (a second or two).
+    pub fn start() -> Result<Self, PostgresError> {
+        let bin = find_bin_dir().ok_or(PostgresError::BinariesNotFound)?;
+        let run_as = postgres_user_if_root()?;
+        let data = tempfile::Builder::new().prefix("local-pg-").tempdir()?;
+        let pgdata = data.path().join("data");
+        std::fs::create_dir(&pgdata)?;
+        if let Some((uid, gid)) = run_as {
+            chown(data.path(), uid, gid)?;
+            chown(&pgdata, uid, gid)?;
+        }
+
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb
+            .args([
+                "--auth=trust",
+                "--username=postgres",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
+            .arg("-D")
+            .arg(&pgdata);
+        run_as_user(&mut initdb, run_as);
+        let output = initdb.output()?;
+        if !output.status.success() {
+            return Err(PostgresError::Failed {
+                step: "initdb",
+                detail: String::from_utf8_lossy(&output.stderr).into(),
+            });
+        }
+
+        let port = free_port()?;
+        let log = std::fs::File::create(data.path().join("postgres.log"))?;
+        if let Some((uid, gid)) = run_as {
+            chown(&data.path().join("postgres.log"), uid, gid)?;
+        }
+        let mut server = Command::new(bin.join("postgres"));
+        server
+            .arg("-D")
+            .arg(&pgdata)
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-k",
+            ])
+            .arg(data.path())
+            // A disposable cluster needs no durability; these make it several times faster.
+            .args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ])
+            .args(["-c", "max_connections=200"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            // Its own process group: a Ctrl-C in the terminal reaches us, and we stop it in order.
+            .process_group(0);
+        run_as_user(&mut server, run_as);
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            server.pre_exec(|| {
+                // Set after the uid change (which would clear it), so it survives into postgres.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+
+        // PR_SET_PDEATHSIG fires when the *thread* that spawned the child exits, so spawn it
+        // from a thread that lives exactly as long as the server.
+        let (spawned_tx, spawned_rx) = mpsc::channel();
+        let (exited_tx, exited_rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("local-postgres".into())
+            .spawn(move || match server.spawn() {
+                Ok(mut child) => {
+                    let _ = spawned_tx.send(Ok(child.id()));
+                    let _ = child.wait();
+                    let _ = exited_tx.send(());
+                }
+                Err(err) => {
+                    let _ = spawned_tx.send(Err(err));
+                }
+            })?;
+        let pid = spawned_rx.recv().map_err(|_| PostgresError::Failed {
+            step: "postgres",
+            detail: "spawn".into(),
+        })??;
+
+        let cluster = LocalPostgres {
+            port,
+            pid,
+            data: Some(data),
+            exited: exited_rx,
+        };
+        cluster.wait_until_ready(&bin)?;
+        Ok(cluster)
+    }
+
+    fn wait_until_ready(&self, bin: &Path) -> Result<(), PostgresError> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args([
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                ])
+                .status()?;
+            if ready.success() {
+                return Ok(());
+            }
+            if self.exited.try_recv().is_ok() || Instant::now() > deadline {
+                let log = self.data.as_ref().map(|d| d.path().join("postgres.log"));
+                let detail = log
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .unwrap_or_default();
+                return Err(PostgresError::Failed {
+                    step: "postgres start",
+                    detail,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A URL for `database` on this cluster (user `postgres`, no password, plain TCP).
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{database}?sslmode=disable",
+            self.port
+        )
+    }
+
+    /// Fast shutdown, wait for it, delete the data directory.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(data) = self.data.take() else { return };
+        // SAFETY: kill(2) on the pid of our own child.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, libc::SIGINT);
+        }
+        if self.exited.recv_timeout(Duration::from_secs(30)).is_err() {
+            unsafe {
+                libc::kill(self.pid as libc::pid_t, libc::SIGKILL);
+            }
+            let _ = self.exited.recv_timeout(Duration::from_secs(5));
+        }
+        drop(data);
+    }
+}
+
+impl Drop for LocalPostgres {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn find_bin_dir() -> Option<PathBuf> {
+    let has_server = |dir: &Path| dir.join("postgres").is_file() && dir.join("initdb").is_file();
+    if let Some(dir) = std::env::var_os("PG_BIN_DIR").map(PathBuf::from) {
+        return has_server(&dir).then_some(dir);
+    }
+    if let Ok(output) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        if output.status.success() && has_server(&dir) {
+            return Some(dir);
+        }
+    }
+    // Debian keeps server binaries off PATH, one directory per major version; take the newest.
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            Some((
+                entry.file_name().to_str()?.parse().ok()?,
+                entry.path().join("bin"),
+            ))
+        })
+        .filter(|(_, dir)| has_server(dir))
+        .collect();
+    versions.sort();
+    if let Some((_, dir)) = versions.pop() {
+        return Some(dir);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).find(|dir| has_server(dir))
+}
+
+/// initdb refuses to run as root; then we run the cluster as `postgres`.
+fn postgres_user_if_root() -> Result<Option<(u32, u32)>, PostgresError> {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let name = CString::new("postgres").expect("no NUL");
+    // SAFETY: getpwnam returns a pointer to static storage or null; we copy out at once.
+    let entry = unsafe { libc::getpwnam(name.as_ptr()) };
+    if entry.is_null() {
+        return Err(PostgresError::NoPostgresUser);
+    }
+    let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
+    Ok(Some((uid, gid)))
+}
+
+fn run_as_user(command: &mut Command, user: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = user {
+        command.uid(uid).gid(gid);
+    }
+}
+
+fn chown(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid))
+}
+
+/// A port nothing listens on right now. (Another process could take it before postgres
+/// binds; the start then fails with a clear log rather than hanging.)
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}

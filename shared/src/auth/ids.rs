@@ -1,0 +1,45 @@
+//! Random identifiers in Better Auth's shape: 32 chars of `[A-Za-z0-9]`, for user, session, account and jwks ids and session tokens.
+
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use rand::rngs::OsRng;
+
+const ID_LENGTH: usize = 32;
+
+/// A fresh 32-character alphanumeric id from the OS CSPRNG.
+///
+/// Session tokens are bearer secrets, so this reads the OS generator directly instead of a
+/// userspace PRNG; `Alphanumeric` rejection-samples, so no character is more likely than another.
+pub fn random_id() -> String {
+    OsRng
+        .sample_iter(&Alphanumeric)
+        .take(ID_LENGTH)
+        .map(char::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn random_id_is_32_alphanumeric_chars() {
+        let id = random_id();
+        assert_eq!(id.len(), 32);
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+    }
+
+    #[test]
+    fn random_ids_do_not_repeat() {
+        let ids: HashSet<String> = (0..1000).map(|_| random_id()).collect();
+        assert_eq!(ids.len(), 1000);
+    }
+
+    #[test]
+    fn random_ids_use_the_whole_alphabet() {
+        // 6400 draws from 62 symbols: the chance that any symbol never shows up is below 1e-40.
+        let seen: HashSet<u8> = (0..200).flat_map(|_| random_id().into_bytes()).collect();
+        assert_eq!(seen.len(), 62);
+    }
+}

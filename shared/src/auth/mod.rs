@@ -1,0 +1,35 @@
+//! Authentication: who is calling.
+//!
+//! - [`jwt`]: verifying bearer JWTs (HS256 with the shared secret, EdDSA with the `jwks` keys)
+//!   and issuing them like Better Auth's jwt plugin.
+//! - [`password`]: argon2id hashes, and Better Auth's scrypt hashes for users it created.
+//! - [`cookie`]: Better Auth's signed cookie values.
+//! - [`jwk`]: Ed25519 keys in Better Auth's `jwks` table format (private key encrypted).
+//! - [`ids`]: random identifiers and session tokens.
+
+pub mod cookie;
+pub mod ids;
+pub mod jwk;
+pub mod jwt;
+pub mod password;
+
+pub use jwt::{JwtKeys, VerifiedToken};
+
+use crate::error::{Error, Result};
+use crate::http::{bearer_token, path_param};
+use crate::{Request, State};
+
+/// The gate of every task route: a valid bearer JWT whose subject is the `{user_id}` in the
+/// path. No token or a bad one is 401; a good token for someone else is 403. Costs no
+/// database round trip (keys are in memory).
+pub async fn require_path_user(state: &State, request: &Request) -> Result<String> {
+    let token = bearer_token(request).ok_or_else(|| Error::unauthorized("Missing bearer token"))?;
+    let verified = state.jwt.verify(token, &state.db).await?;
+    let path_user = path_param(request, "user_id").unwrap_or_default();
+    if verified.sub != path_user {
+        return Err(Error::forbidden(
+            "This token does not grant access to this user's tasks",
+        ));
+    }
+    Ok(verified.sub)
+}

@@ -1,0 +1,356 @@
+//! Configuration and the secret, read once per cold start.
+//!
+//! With `SECRET_ARN` set the secret comes from AWS Secrets Manager (a JSON object holding
+//! `BETTER_AUTH_SECRET` and optionally `DATABASE_URL`); otherwise from plain environment
+//! variables. The secret's value is never logged: [`Secret`] prints as `[redacted]`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+/// Better Auth refuses shorter secrets in production; so do we, everywhere.
+pub const MIN_SECRET_LENGTH: usize = 32;
+
+/// A string that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Which algorithm `/api/auth/token` issues. Verification always accepts both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtIssuing {
+    /// Ed25519 with a `kid` from the `jwks` table, like Better Auth's jwt plugin.
+    EdDsa,
+    /// HS256 signed with `BETTER_AUTH_SECRET`: the shared-secret contract of older backends.
+    Hs256,
+}
+
+/// `SameSite` attribute of the session cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    Lax,
+    Strict,
+    /// For a frontend on another site; forces `Secure`.
+    None,
+}
+
+impl SameSite {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Lax => "Lax",
+            SameSite::Strict => "Strict",
+            SameSite::None => "None",
+        }
+    }
+}
+
+/// Sign-in/sign-up attempts allowed per client IP and window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub max_requests: u32,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: Secret,
+    pub auth_secret: Secret,
+    /// `BETTER_AUTH_URL`: JWT issuer and audience, a trusted origin, and https ⇒ Secure cookies.
+    pub base_url: Url,
+    /// Origins allowed to call with credentials: the base URL's origin plus `CORS_ORIGINS`.
+    pub trusted_origins: Vec<String>,
+    pub jwt_issuing: JwtIssuing,
+    pub same_site: SameSite,
+    pub auth_rate_limit: RateLimit,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("BETTER_AUTH_SECRET must be at least {MIN_SECRET_LENGTH} characters (it has {0})")]
+    SecretTooShort(usize),
+    #[error("could not read the secret from Secrets Manager: {0}")]
+    SecretsManager(String),
+}
+
+impl Config {
+    /// Reads the configuration from the process environment, and the secret from Secrets
+    /// Manager when `SECRET_ARN` is set.
+    pub async fn load() -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let secret_json = match env.get("SECRET_ARN").filter(|arn| !arn.is_empty()) {
+            Some(arn) => Some(fetch_secret_json(arn).await?),
+            None => None,
+        };
+        Self::from_sources(&env, secret_json.as_deref())
+    }
+
+    /// Builds the configuration from an environment map and, optionally, the secret's JSON
+    /// from Secrets Manager (whose keys win over the environment's).
+    pub fn from_sources(
+        env: &HashMap<String, String>,
+        secret_json: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let from_secret: HashMap<String, String> = match secret_json {
+            Some(text) => parse_secret_json(text)?,
+            None => HashMap::new(),
+        };
+        let lookup = |name: &'static str| -> Option<String> {
+            from_secret
+                .get(name)
+                .or_else(|| env.get(name))
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+
+        let auth_secret =
+            lookup("BETTER_AUTH_SECRET").ok_or(ConfigError::Missing("BETTER_AUTH_SECRET"))?;
+        if auth_secret.chars().count() < MIN_SECRET_LENGTH {
+            return Err(ConfigError::SecretTooShort(auth_secret.chars().count()));
+        }
+        let database_url = lookup("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+
+        let base_url_text =
+            lookup("BETTER_AUTH_URL").unwrap_or_else(|| "http://localhost:8000".to_owned());
+        let base_url = Url::parse(&base_url_text).map_err(|err| ConfigError::Invalid {
+            name: "BETTER_AUTH_URL",
+            reason: err.to_string(),
+        })?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid {
+                name: "BETTER_AUTH_URL",
+                reason: "must be http or https".into(),
+            });
+        }
+
+        let mut trusted_origins = vec![base_url.origin().ascii_serialization()];
+        let cors = lookup("CORS_ORIGINS").unwrap_or_else(|| "http://localhost:3000".to_owned());
+        for origin in cors
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+        {
+            let parsed = Url::parse(origin).map_err(|err| ConfigError::Invalid {
+                name: "CORS_ORIGINS",
+                reason: format!("{origin:?}: {err}"),
+            })?;
+            let origin = parsed.origin().ascii_serialization();
+            if !trusted_origins.contains(&origin) {
+                trusted_origins.push(origin);
+            }
+        }
+
+        let jwt_issuing = match lookup("JWT_ALG")
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
+            None | Some("EDDSA") => JwtIssuing::EdDsa,
+            Some("HS256") => JwtIssuing::Hs256,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_ALG",
+                    reason: format!("{other:?} is not EdDSA or HS256"),
+                });
+            }
+        };
+        let same_site = match lookup("SAME_SITE")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("lax") => SameSite::Lax,
+            Some("strict") => SameSite::Strict,
+            Some("none") => SameSite::None,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "SAME_SITE",
+                    reason: format!("{other:?} is not Lax, Strict or None"),
+                });
+            }
+        };
+        let auth_rate_limit = RateLimit {
+            max_requests: parse_number(lookup("AUTH_RATE_LIMIT_MAX"), "AUTH_RATE_LIMIT_MAX", 3)?,
+            window: Duration::from_secs(parse_number(
+                lookup("AUTH_RATE_LIMIT_WINDOW_SECONDS"),
+                "AUTH_RATE_LIMIT_WINDOW_SECONDS",
+                10,
+            )?),
+        };
+
+        Ok(Config {
+            database_url: Secret::new(database_url),
+            auth_secret: Secret::new(auth_secret),
+            base_url,
+            trusted_origins,
+            jwt_issuing,
+            same_site,
+            auth_rate_limit,
+        })
+    }
+
+    /// The base URL's origin (`scheme://host[:port]`): JWT `iss` and `aud`.
+    pub fn issuer(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    /// Cookies get `Secure` and the `__Secure-` prefix when served over https, and always
+    /// with `SameSite=None` (browsers drop `None` cookies without `Secure`).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https" || self.same_site == SameSite::None
+    }
+
+    pub fn is_trusted_origin(&self, origin: &str) -> bool {
+        self.trusted_origins.iter().any(|trusted| trusted == origin)
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    value: Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("{text:?} is not a number"),
+        }),
+    }
+}
+
+/// The secret's JSON must be an object of strings; anything else is a deploy mistake.
+fn parse_secret_json(text: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|_| ConfigError::SecretsManager("the secret is not a JSON object".into()))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| ConfigError::SecretsManager("the secret is not a JSON object".into()))?;
+    Ok(object
+        .iter()
+        .filter_map(|(key, value)| value.as_str().map(|text| (key.clone(), text.to_owned())))
+        .collect())
+}
+
+/// One `GetSecretValue` call with the SDK's default credential and region chain (the Lambda
+/// environment in AWS; `AWS_ENDPOINT_URL` points it at a local endpoint in tests).
+async fn fetch_secret_json(secret_arn: &str) -> Result<String, ConfigError> {
+    let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk_config);
+    let output = client
+        .get_secret_value()
+        .secret_id(secret_arn)
+        .send()
+        .await
+        .map_err(|err| {
+            ConfigError::SecretsManager(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
+            )
+        })?;
+    output
+        .secret_string
+        .ok_or_else(|| ConfigError::SecretsManager("the secret has no SecretString".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn short_secret_is_refused() {
+        let err = Config::from_sources(
+            &env(&[
+                ("BETTER_AUTH_SECRET", "short"),
+                ("DATABASE_URL", "postgres://x"),
+            ]),
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::SecretTooShort(5)));
+        assert!(
+            !err.to_string().contains("short\""),
+            "the value itself is never echoed"
+        );
+    }
+
+    #[test]
+    fn secret_json_wins_over_environment() {
+        let secret = format!(
+            r#"{{"BETTER_AUTH_SECRET":"{SECRET}","DATABASE_URL":"postgres://from-secret"}}"#
+        );
+        let config = Config::from_sources(
+            &env(&[
+                ("BETTER_AUTH_SECRET", "ignored-ignored-ignored-ignored-x"),
+                ("DATABASE_URL", "postgres://env"),
+            ]),
+            Some(&secret),
+        )
+        .unwrap();
+        assert_eq!(config.auth_secret.expose(), SECRET);
+        assert_eq!(config.database_url.expose(), "postgres://from-secret");
+        assert_eq!(format!("{:?}", config.auth_secret), "[redacted]");
+    }
+
+    #[test]
+    fn trusted_origins_are_base_url_plus_cors_origins() {
+        let config = Config::from_sources(
+            &env(&[
+                ("BETTER_AUTH_SECRET", SECRET),
+                ("DATABASE_URL", "postgres://x"),
+                ("BETTER_AUTH_URL", "https://api.example.com/some/path"),
+                (
+                    "CORS_ORIGINS",
+                    "https://app.example.com, http://localhost:3000/",
+                ),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            config.trusted_origins,
+            [
+                "https://api.example.com",
+                "https://app.example.com",
+                "http://localhost:3000"
+            ]
+        );
+        assert!(config.secure_cookies());
+        assert_eq!(config.issuer(), "https://api.example.com");
+    }
+
+    #[test]
+    fn malformed_secret_json_names_the_problem_not_the_value() {
+        let err = Config::from_sources(&env(&[]), Some("not json at all")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not read the secret from Secrets Manager: the secret is not a JSON object"
+        );
+    }
+}
