@@ -31,4 +31,10 @@ handlers! {
     "update-task" => update_task::handle,
     "delete-task" => delete_task::handle,
     "complete-task" => complete_task::handle,
+    "sign-up-email" => sign_up_email::handle,
+    "sign-in-email" => sign_in_email::handle,
+    "sign-out" => sign_out::handle,
+    "get-session" => get_session::handle,
+    "token" => token::handle,
+    "jwks" => jwks::handle,
 }

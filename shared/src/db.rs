@@ -404,3 +404,24 @@ enum Attempt {
     NotSent,
     Failed(DbError),
 }
+
+impl Database {
+    /// Runs several statements in one round trip with the simple query protocol; they form one
+    /// implicit transaction. For rare multi-statement work (creating a signing key under a
+    /// lock). Values must be inlined, so callers pass only values they generated themselves,
+    /// quoted with [`quote_literal`].
+    pub async fn batch(&self, sql: &str) -> Result<(), DbError> {
+        let client = self.client().await?;
+        match tokio::time::timeout(QUERY_TIMEOUT, client.batch_execute(sql)).await {
+            Ok(result) => result.map_err(DbError::from),
+            Err(_) => Err(DbError::Unavailable(format!(
+                "statement timed out after {QUERY_TIMEOUT:?}"
+            ))),
+        }
+    }
+}
+
+/// A SQL string literal (standard_conforming_strings, PostgreSQL's default since 9.1).
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}

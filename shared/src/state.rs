@@ -1,13 +1,17 @@
 //! What a function builds once per cold start and every request borrows.
 
 use crate::auth::JwtKeys;
+use crate::auth::signing::SigningKey;
 use crate::config::{Config, ConfigError};
 use crate::db::{ConnectError, ConnectOptions, Database};
 
 pub struct State {
     pub config: Config,
     pub db: Database,
+    /// Keys that verify JWTs (all of them, in memory).
     pub jwt: JwtKeys,
+    /// The key this instance signs EdDSA JWTs with; read on first need.
+    pub signing_key: tokio::sync::OnceCell<SigningKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,11 @@ impl State {
                 tracing::warn!(error = ?err, "could not load JWT keys at init; will load on first use")
             }
         }
-        Ok(State { config, db, jwt })
+        Ok(State {
+            config,
+            db,
+            jwt,
+            signing_key: tokio::sync::OnceCell::new(),
+        })
     }
 }

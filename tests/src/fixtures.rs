@@ -82,6 +82,42 @@ impl Fixture {
         self
     }
 
+    /// Replaces the request's cookies (both the v2 `cookies` array, which API Gateway sends
+    /// and which wins over the header, and the `cookie` header) with `cookie_header`
+    /// (`"a=1; b=2"`).
+    pub fn cookie(mut self, cookie_header: &str) -> Self {
+        let pairs: Vec<Value> = cookie_header
+            .split("; ")
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| json!(pair))
+            .collect();
+        self.event["cookies"] = Value::Array(pairs);
+        self.event["headers"]["cookie"] = json!(cookie_header);
+        self
+    }
+
+    /// Removes every cookie (the `cookies` array and the `cookie` header).
+    pub fn without_cookies(mut self) -> Self {
+        if let Some(event) = self.event.as_object_mut() {
+            event.remove("cookies");
+        }
+        self.without_header("cookie")
+    }
+
+    /// Sets API Gateway's `requestContext.http.sourceIp` (the caller's IP).
+    pub fn source_ip(mut self, ip: &str) -> Self {
+        self.event["requestContext"]["http"]["sourceIp"] = json!(ip);
+        self
+    }
+
+    /// A binary body, already base64-encoded, as API Gateway delivers non-text payloads.
+    pub fn base64_body(mut self, encoded: &str, decoded_len: usize) -> Self {
+        self.event["body"] = json!(encoded);
+        self.event["isBase64Encoded"] = json!(true);
+        self.event["headers"]["content-length"] = json!(decoded_len.to_string());
+        self
+    }
+
     /// A raw body (any text, JSON or not).
     pub fn raw_body(mut self, body: &str) -> Self {
         self.event["body"] = json!(body);

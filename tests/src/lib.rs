@@ -145,6 +145,20 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+    /// Every `Set-Cookie` value, in the order sent.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().expect("ASCII Set-Cookie").to_owned())
+            .collect()
+    }
+    /// The `Set-Cookie` whose cookie is `name`, if sent.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|cookie| cookie.split_once('=').is_some_and(|(n, _)| n == name))
+    }
     /// The `detail` of a task-route error.
     pub fn detail(&self) -> &str {
         self.body["detail"]

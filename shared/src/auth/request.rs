@@ -1,0 +1,302 @@
+//! Reading Better Auth requests and writing Better Auth responses.
+//!
+//! Better Auth validates bodies with zod and reports every problem in one message
+//! (`[body.email] Invalid email address; …`, code `VALIDATION_ERROR`); the better-auth client
+//! shows that message, so we produce the same text. The schemas are small and fixed, so a few
+//! lines of checks replace a schema library.
+
+use lambda_http::http::header;
+use serde_json::{Map, Value};
+
+use crate::error::{Dialect, Error, Result};
+use crate::http::{HeaderValue, StatusCode, body_bytes, json_response};
+use crate::{Body, Request, Response};
+
+/// Renders a Better Auth route's outcome: the response, or the error as `{"message","code"}`.
+pub fn respond(result: Result<Response<Body>>) -> Response<Body> {
+    result.unwrap_or_else(|err| err.into_response(Dialect::BetterAuth))
+}
+
+/// A 200 JSON response.
+pub fn ok_json(body: &impl serde::Serialize) -> Response<Body> {
+    json_response(StatusCode::OK, body)
+}
+
+/// Adds `name: value`, keeping any values already there (Set-Cookie is repeated).
+pub fn append_header(response: &mut Response<Body>, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().append(name, value);
+    }
+}
+
+pub fn validation_error(message: impl Into<String>) -> Error {
+    Error::client(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message.into())
+}
+
+/// The request body as Better Auth reads it: JSON or a form; absent when there is no
+/// Content-Type (Better Auth ignores such bodies); 415 for other types.
+pub fn read_body(request: &Request) -> Result<Option<Value>> {
+    let bytes = body_bytes(request)?;
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match content_type.as_deref() {
+        None => Ok(None),
+        Some(_) if bytes.is_empty() => Ok(None),
+        Some("application/json") => serde_json::from_slice(bytes)
+            .map(Some)
+            .map_err(|_| Error::bad_request("Invalid JSON in request body")),
+        Some("application/x-www-form-urlencoded") => Ok(Some(Value::Object(
+            url::form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect(),
+        ))),
+        Some(other) => Err(Error::client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!(
+                "Content-Type \"{other}\" is not allowed. Allowed types: application/x-www-form-urlencoded, application/json"
+            ),
+        )),
+    }
+}
+
+/// What a schema field must be.
+#[derive(Clone, Copy)]
+pub enum Expect {
+    String,
+    /// A string of at least one character.
+    NonEmptyString,
+    /// A string that is an email address (zod's `email()`).
+    Email,
+    Boolean,
+}
+
+/// One field of a body schema, in the order Better Auth's schema lists them (which is the
+/// order its issues are reported in).
+pub struct Field {
+    pub name: &'static str,
+    pub expect: Expect,
+    pub required: bool,
+}
+
+/// Checks `body` against `fields` and returns it as an object, or a `VALIDATION_ERROR` with
+/// every issue. `record_issue` adds zod's second "expected record" issue for a missing body,
+/// which sign-up's schema has and sign-in's does not.
+pub fn validate(
+    body: Option<Value>,
+    fields: &[Field],
+    record_issue: bool,
+) -> Result<Map<String, Value>> {
+    let object = match body {
+        Some(Value::Object(object)) => object,
+        other => {
+            let received = other.as_ref().map_or("undefined", type_name);
+            let mut message = format!("[body] Invalid input: expected object, received {received}");
+            if record_issue {
+                message.push_str(&format!(
+                    "; [body] Invalid input: expected record, received {received}"
+                ));
+            }
+            return Err(validation_error(message));
+        }
+    };
+    let issues: Vec<String> = fields
+        .iter()
+        .filter_map(|field| {
+            let value = object.get(field.name);
+            let problem = match (value, field.expect) {
+                (None, _) if !field.required => return None,
+                (None, Expect::Boolean) => {
+                    "Invalid input: expected boolean, received undefined".to_owned()
+                }
+                (None, _) => "Invalid input: expected string, received undefined".to_owned(),
+                (Some(Value::Bool(_)), Expect::Boolean) => return None,
+                (Some(other), Expect::Boolean) => format!(
+                    "Invalid input: expected boolean, received {}",
+                    type_name(other)
+                ),
+                (Some(Value::String(text)), Expect::NonEmptyString) if text.is_empty() => {
+                    "Too small: expected string to have >=1 characters".to_owned()
+                }
+                (Some(Value::String(text)), Expect::Email) if !is_email(text) => {
+                    "Invalid email address".to_owned()
+                }
+                (Some(Value::String(_)), _) => return None,
+                (Some(other), _) => format!(
+                    "Invalid input: expected string, received {}",
+                    type_name(other)
+                ),
+            };
+            Some(format!("[body.{}] {problem}", field.name))
+        })
+        .collect();
+    if issues.is_empty() {
+        Ok(object)
+    } else {
+        Err(validation_error(issues.join("; ")))
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// zod 4's email pattern, which Better Auth uses:
+/// `^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`.
+/// Spelled out by hand: it is the only pattern in the project, and a regex engine would add
+/// more to every auth binary than this function.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    if text.contains("..") || local.starts_with('.') || domain.contains('@') {
+        return false;
+    }
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_'+-.".contains(c))
+        && local
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || "_+-".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let Some((tld, hosts)) = labels.split_last() else {
+        return false;
+    };
+    let tld_ok = tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic());
+    let hosts_ok = !hosts.is_empty()
+        && hosts.iter().all(|label| {
+            label
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    local_ok && tld_ok && hosts_ok
+}
+
+/// A string field of a validated body.
+pub fn string_field(body: &Map<String, Value>, name: &str) -> Option<String> {
+    body.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A boolean field of a validated body.
+pub fn bool_field(body: &Map<String, Value>, name: &str) -> Option<bool> {
+    body.get(name).and_then(Value::as_bool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_pattern_matches_zod() {
+        for good in [
+            "a@b.co",
+            "Ada.Lovelace+x@Example.COM",
+            "o'neil@mail.example.org",
+            "a-b_c@d-e.fg",
+        ] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "bad",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a@b.c",
+            ".a@b.co",
+            "a.@b.co",
+            "a..b@c.co",
+            "a@b..co",
+            "a@-b.co",
+            " a@b.co",
+            "a@b.co ",
+            "a@b@c.co",
+            "a@b.c0",
+            "ä@b.co",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn issues_are_reported_in_schema_order_like_zod() {
+        let fields = [
+            Field {
+                name: "name",
+                expect: Expect::String,
+                required: true,
+            },
+            Field {
+                name: "email",
+                expect: Expect::Email,
+                required: true,
+            },
+            Field {
+                name: "password",
+                expect: Expect::NonEmptyString,
+                required: true,
+            },
+            Field {
+                name: "rememberMe",
+                expect: Expect::Boolean,
+                required: false,
+            },
+        ];
+        let err = validate(
+            Some(serde_json::json!({"email": "bad", "password": "", "rememberMe": "no"})),
+            &fields,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "400 Bad Request VALIDATION_ERROR: [body.name] Invalid input: expected string, received undefined; \
+             [body.email] Invalid email address; [body.password] Too small: expected string to have >=1 characters; \
+             [body.rememberMe] Invalid input: expected boolean, received string"
+        );
+        let err = validate(Some(serde_json::json!([])), &fields, true).unwrap_err();
+        assert!(err.to_string().ends_with(
+            "[body] Invalid input: expected object, received array; [body] Invalid input: expected record, received array"
+        ));
+    }
+}
+
+/// Session responses must not be cached by browsers or proxies.
+pub fn no_store(response: &mut Response<Body>) {
+    append_header(response, "cache-control", "no-store");
+    append_header(response, "pragma", "no-cache");
+}
+
+/// Adds `Set-Cookie` for each of `cookies`.
+pub fn set_cookies(response: &mut Response<Body>, cookies: impl IntoIterator<Item = String>) {
+    for cookie in cookies {
+        append_header(response, "set-cookie", &cookie);
+    }
+}
+
+/// Runs a CPU-heavy password operation off the async threads, so one hash does not stall the
+/// runtime (the local API serves many requests on these threads).
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(Error::internal)
+}
