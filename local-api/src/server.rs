@@ -67,7 +67,8 @@ pub fn router(state: Arc<State>, template: &Template) -> Result<Router, RouterEr
                 invoke(state.clone(), handle, connect, params, request)
             }));
         }
-        app = app.route(path, method_router);
+        // API Gateway answers a known path with an unrouted method like an unknown path: 404.
+        app = app.route(path, method_router.fallback(not_found));
     }
     Ok(app.fallback(not_found).layer(cors_layer(&template.cors)?))
 }

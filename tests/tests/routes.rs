@@ -1,0 +1,139 @@
+//! template.yaml is the one list of routes: functions/, events/ and local-api must agree with it,
+//! and every fixture must run through its handler.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use api_tests::{Fixture, TestApp};
+use local_api::template::Template;
+
+fn template() -> Template {
+    Template::parse(local_api::TEMPLATE_YAML, |_| None).expect("template.yaml parses")
+}
+
+fn workspace() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn names_in(dir: &str, suffix: &str) -> BTreeSet<String> {
+    std::fs::read_dir(workspace().join(dir))
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(suffix).map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn every_template_function_has_a_folder_and_every_folder_a_template_function() {
+    let in_template: BTreeSet<String> = template().functions.into_values().collect();
+    let folders = names_in("functions", "");
+    assert_eq!(in_template, folders);
+    for binary in &folders {
+        let crate_dir = workspace().join("functions").join(binary);
+        assert!(
+            crate_dir.join("src/main.rs").is_file(),
+            "{binary} has no main.rs"
+        );
+        let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{binary}\"")),
+            "{binary}: package name differs from folder"
+        );
+    }
+}
+
+#[test]
+fn every_route_has_a_fixture_and_a_local_handler_and_nothing_extra() {
+    let template = template();
+    let routed: BTreeSet<String> = template.routes.iter().map(|r| r.binary.clone()).collect();
+    assert_eq!(
+        routed.len(),
+        template.routes.len(),
+        "one route per function"
+    );
+    assert_eq!(
+        names_in("events", ".json"),
+        routed,
+        "events/ has exactly one fixture per route"
+    );
+    let handlers: BTreeSet<String> = local_api::functions::BINARIES
+        .iter()
+        .map(|b| b.to_string())
+        .collect();
+    assert_eq!(
+        handlers, routed,
+        "local-api serves exactly the template's routes"
+    );
+}
+
+#[test]
+fn every_fixture_matches_its_route() {
+    for route in template().routes {
+        let fixture = Fixture::load(&route.binary);
+        let event = fixture.event();
+        let route_key = format!("{} {}", route.method, route.path);
+        assert_eq!(event["routeKey"], route_key, "{}", route.binary);
+        assert_eq!(
+            event["requestContext"]["routeKey"], route_key,
+            "{}",
+            route.binary
+        );
+        assert_eq!(
+            event["requestContext"]["http"]["method"], route.method,
+            "{}",
+            route.binary
+        );
+        // The raw path is the route's path with each {param} replaced by its pathParameters value.
+        let mut expected_path = route.path.clone();
+        if let Some(params) = event["pathParameters"].as_object() {
+            for (name, value) in params {
+                expected_path =
+                    expected_path.replace(&format!("{{{name}}}"), value.as_str().unwrap());
+            }
+        }
+        assert_eq!(event["rawPath"], expected_path, "{}", route.binary);
+        let request = fixture.request();
+        assert_eq!(request.method().as_str(), route.method, "{}", route.binary);
+    }
+}
+
+/// The fixtures' tokens and cookies are signed with a placeholder secret and long expired, so
+/// every function must answer them with a clear 4xx (or Better Auth's `null`), never a 5xx.
+#[tokio::test]
+async fn every_fixture_runs_through_its_handler_without_a_server_error() {
+    let app = TestApp::new().await;
+    for route in template().routes {
+        let response = app.call(Fixture::load(&route.binary)).await;
+        assert!(
+            response.status < 500,
+            "{}: {} {}",
+            route.binary,
+            response.status,
+            response.raw_body
+        );
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/json"),
+            "{}",
+            route.binary
+        );
+        let expected = match route.binary.as_str() {
+            // Task routes: the fixture's JWT is not signed with this app's secret.
+            "list-tasks" | "create-task" | "get-task" | "update-task" | "delete-task"
+            | "complete-task" => 401,
+            // The cookie's signature does not verify: Better Auth answers 200 `null`/success.
+            "get-session" | "jwks" | "sign-out" => 200,
+            "token" => 401,
+            // Sign-up runs for real (its Origin is trusted), and sign-in then finds that user.
+            "sign-up-email" | "sign-in-email" => 200,
+            other => panic!("no expectation for {other}"),
+        };
+        assert_eq!(
+            response.status, expected,
+            "{}: {}",
+            route.binary, response.raw_body
+        );
+    }
+}
