@@ -201,6 +201,27 @@ pub fn bool_field(body: &Map<String, Value>, name: &str) -> Option<bool> {
     body.get(name).and_then(Value::as_bool)
 }
 
+/// Session responses must not be cached by browsers or proxies.
+pub fn no_store(response: &mut Response<Body>) {
+    append_header(response, "cache-control", "no-store");
+    append_header(response, "pragma", "no-cache");
+}
+
+/// Adds `Set-Cookie` for each of `cookies`.
+pub fn set_cookies(response: &mut Response<Body>, cookies: impl IntoIterator<Item = String>) {
+    for cookie in cookies {
+        append_header(response, "set-cookie", &cookie);
+    }
+}
+
+/// Runs a CPU-heavy password operation off the async threads, so one hash does not stall the
+/// runtime (the local API serves many requests on these threads).
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(Error::internal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,25 +299,4 @@ mod tests {
             "[body] Invalid input: expected object, received array; [body] Invalid input: expected record, received array"
         ));
     }
-}
-
-/// Session responses must not be cached by browsers or proxies.
-pub fn no_store(response: &mut Response<Body>) {
-    append_header(response, "cache-control", "no-store");
-    append_header(response, "pragma", "no-cache");
-}
-
-/// Adds `Set-Cookie` for each of `cookies`.
-pub fn set_cookies(response: &mut Response<Body>, cookies: impl IntoIterator<Item = String>) {
-    for cookie in cookies {
-        append_header(response, "set-cookie", &cookie);
-    }
-}
-
-/// Runs a CPU-heavy password operation off the async threads, so one hash does not stall the
-/// runtime (the local API serves many requests on these threads).
-pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(Error::internal)
 }

@@ -1,0 +1,1 @@
+//! Benchmarks live in `api.rs`; run them with `cargo bench -p benches`.
