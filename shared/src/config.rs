@@ -96,12 +96,17 @@ impl Config {
     /// Reads the configuration from the process environment, and the secret from Secrets
     /// Manager when `SECRET_ARN` is set.
     pub async fn load() -> Result<Self, ConfigError> {
-        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_from(&std::env::vars().collect()).await
+    }
+
+    /// [`Config::load`] with `env` in place of the process environment, for the settings of
+    /// the AWS SDK too (see [`fetch_secret_json`]).
+    pub async fn load_from(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let secret_json = match env.get("SECRET_ARN").filter(|arn| !arn.is_empty()) {
-            Some(arn) => Some(fetch_secret_json(arn).await?),
+            Some(arn) => Some(fetch_secret_json(arn, env).await?),
             None => None,
         };
-        Self::from_sources(&env, secret_json.as_deref())
+        Self::from_sources(env, secret_json.as_deref())
     }
 
     /// Builds the configuration from an environment map and, optionally, the secret's JSON
@@ -251,24 +256,119 @@ fn parse_secret_json(text: &str) -> Result<HashMap<String, String>, ConfigError>
         .collect())
 }
 
+/// Only `DATABASE_URL`, from the secret when `SECRET_ARN` is set (its key wins, as in
+/// [`Config::load_from`]) or else from `env`. For the migrations, which need no other setting
+/// and should not fail over one they do not use.
+pub async fn load_database_url(env: &HashMap<String, String>) -> Result<Secret, ConfigError> {
+    let from_secret = match env.get("SECRET_ARN").filter(|arn| !arn.is_empty()) {
+        Some(arn) => parse_secret_json(&fetch_secret_json(arn, env).await?)?,
+        None => HashMap::new(),
+    };
+    from_secret
+        .get("DATABASE_URL")
+        .or_else(|| env.get("DATABASE_URL"))
+        .map(|value| value.trim())
+        .filter(|value| !value.is_empty())
+        .map(Secret::new)
+        .ok_or(ConfigError::Missing("DATABASE_URL"))
+}
+
+/// How long the SDK may try to reach Secrets Manager. Lambda's init phase is 10 s at most, and
+/// an unreachable endpoint must fail the init with a clear error within it, not hang.
+pub const SECRETS_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The whole `GetSecretValue`, retries included.
+pub const SECRETS_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts of `GetSecretValue` (the first and one retry).
+pub const SECRETS_MAX_ATTEMPTS: u32 = 2;
+
 /// One `GetSecretValue` call with the SDK's default credential and region chain (the Lambda
-/// environment in AWS; `AWS_ENDPOINT_URL` points it at a local endpoint in tests).
-async fn fetch_secret_json(secret_arn: &str) -> Result<String, ConfigError> {
-    let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+/// environment in AWS), bounded in time by the constants above.
+///
+/// The settings the SDK would read from the process environment are taken from `env` when
+/// they are there: `AWS_REGION`, the `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+/// `AWS_SESSION_TOKEN` credentials Lambda sets, and `AWS_ENDPOINT_URL` (a local endpoint in
+/// tests). With `env` being the process environment that is what the SDK does anyway; with
+/// another map (tests), no process-global variable has to change.
+async fn fetch_secret_json(
+    secret_arn: &str,
+    env: &HashMap<String, String>,
+) -> Result<String, ConfigError> {
+    use aws_config::retry::RetryConfig;
+    use aws_config::timeout::TimeoutConfig;
+
+    let var = |name: &str| env.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(SECRETS_CONNECT_TIMEOUT)
+                .operation_timeout(SECRETS_OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(SECRETS_MAX_ATTEMPTS));
+    if let Some(region) = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")) {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    if let (Some(key_id), Some(secret_key)) =
+        (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+    {
+        loader = loader.credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            key_id,
+            secret_key,
+            var("AWS_SESSION_TOKEN").map(str::to_owned),
+            None,
+            "environment",
+        ));
+    }
+    let endpoint = var("AWS_ENDPOINT_URL_SECRETS_MANAGER").or_else(|| var("AWS_ENDPOINT_URL"));
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let sdk_config = loader.load().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk_config);
     let output = client
         .get_secret_value()
         .secret_id(secret_arn)
         .send()
         .await
-        .map_err(|err| {
-            ConfigError::SecretsManager(
-                aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
-            )
-        })?;
+        .map_err(|err| describe_sdk_error(secret_arn, endpoint, err))?;
     output
         .secret_string
         .ok_or_else(|| ConfigError::SecretsManager("the secret has no SecretString".into()))
+}
+
+/// One line saying what went wrong, for the init log. The secret's value cannot be in it: a
+/// failed call has not returned one.
+fn describe_sdk_error(
+    secret_arn: &str,
+    endpoint: Option<&str>,
+    err: aws_sdk_secretsmanager::error::SdkError<
+        aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError,
+    >,
+) -> ConfigError {
+    use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+
+    let endpoint = endpoint.unwrap_or("the default endpoint");
+    let text = match &err {
+        SdkError::ServiceError(service) => match service.err() {
+            GetSecretValueError::ResourceNotFoundException(_) => {
+                format!("secret {secret_arn:?} not found (ResourceNotFoundException)")
+            }
+            other => format!(
+                "GetSecretValue of {secret_arn:?} was refused: {}",
+                DisplayErrorContext(other)
+            ),
+        },
+        SdkError::TimeoutError(_) => format!(
+            "no answer from Secrets Manager at {endpoint} within {SECRETS_OPERATION_TIMEOUT:?}"
+        ),
+        SdkError::DispatchFailure(_) => format!(
+            "could not reach Secrets Manager at {endpoint}: {}",
+            DisplayErrorContext(&err)
+        ),
+        _ => DisplayErrorContext(&err).to_string(),
+    };
+    ConfigError::SecretsManager(text)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use native_tls::TlsConnector;
+use percent_encoding::percent_decode_str;
 use postgres_native_tls::MakeTlsConnector;
 use tokio::sync::Mutex;
 use tokio_postgres::types::{ToSql, Type};
@@ -61,18 +62,25 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// Parses a `postgres://` URL. `sslmode` and `sslrootcert` are taken out and handled here;
-    /// everything else is tokio-postgres's.
+    /// Parses a `postgres://` URL. `sslmode` and `sslrootcert` are taken out and handled here
+    /// (tokio-postgres knows neither `verify-ca`/`verify-full` nor root certificates);
+    /// everything else, `channel_binding` included, is tokio-postgres's.
     pub fn from_url(database_url: &str) -> Result<Self, ConnectError> {
         let mut url =
             Url::parse(database_url).map_err(|err| ConnectError::InvalidUrl(err.to_string()))?;
         let mut ssl_mode = SslMode::Prefer;
-        let mut root_cert = None;
-        let mut kept: Vec<(String, String)> = Vec::new();
-        for (key, value) in url.query_pairs() {
-            match key.as_ref() {
+        let mut root_cert = RootCert::Default;
+        // The other parameters are kept as they were written, not decoded and re-encoded: the
+        // `url` crate would re-encode a space as `+`, which tokio-postgres reads as a plus.
+        let mut kept: Vec<&str> = Vec::new();
+        let query = url.query().unwrap_or_default().to_owned();
+        for raw in query.split('&').filter(|raw| !raw.is_empty()) {
+            let (key, value) = raw.split_once('=').unwrap_or((raw, ""));
+            let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
+            let (key, value) = (decode(key), decode(value));
+            match key.as_str() {
                 "sslmode" => {
-                    ssl_mode = match value.as_ref() {
+                    ssl_mode = match value.as_str() {
                         "disable" => SslMode::Disable,
                         "allow" | "prefer" => SslMode::Prefer,
                         "require" => SslMode::Require,
@@ -80,20 +88,26 @@ impl ConnectOptions {
                         "verify-full" => SslMode::VerifyFull,
                         other => {
                             return Err(ConnectError::InvalidUrl(format!(
-                                "unknown sslmode {other:?}"
+                                "unknown sslmode {other:?} (expected disable, allow, prefer, \
+                                 require, verify-ca or verify-full)"
                             )));
                         }
                     }
                 }
-                "sslrootcert" => root_cert = Some(value.into_owned()),
-                // libpq options tokio-postgres does not know; harmless to drop.
-                "channel_binding" | "sslnegotiation" => {}
-                _ => kept.push((key.into_owned(), value.into_owned())),
+                // libpq's special value: the operating system's trusted CAs.
+                "sslrootcert" if value == "system" => root_cert = RootCert::System,
+                "sslrootcert" => root_cert = RootCert::File(value),
+                // libpq's TLS negotiation choice; tokio-postgres's default (`postgres`, an
+                // SSLRequest first) works with every server, `direct` only with PostgreSQL 17+.
+                "sslnegotiation" => {}
+                _ => kept.push(raw),
             }
         }
-        url.set_query(None);
-        if !kept.is_empty() {
-            url.query_pairs_mut().extend_pairs(kept);
+        url.set_query((!kept.is_empty()).then(|| kept.join("&")).as_deref());
+        // libpq: "if a root CA file exists, the behavior of sslmode=require will be the same as
+        // that of verify-ca". Naming a CA file and then not checking it would be a surprise.
+        if ssl_mode == SslMode::Require && matches!(root_cert, RootCert::File(_)) {
+            ssl_mode = SslMode::VerifyCa;
         }
         let mut config: tokio_postgres::Config = url
             .as_str()
@@ -115,7 +129,7 @@ impl ConnectOptions {
 
         let tls = match ssl_mode {
             SslMode::Disable => None,
-            mode => Some(tls_connector(mode, root_cert.as_deref())?),
+            mode => Some(tls_connector(mode, &root_cert)?),
         };
         Ok(ConnectOptions {
             config,
@@ -153,7 +167,24 @@ impl ConnectOptions {
     }
 }
 
-fn tls_connector(mode: SslMode, root_cert: Option<&str>) -> Result<MakeTlsConnector, ConnectError> {
+/// Which certificate authorities verify the server (`verify-ca`, `verify-full`).
+enum RootCert {
+    /// No `sslrootcert`: the operating system's trusted CAs (Neon's certificates chain to a
+    /// public CA, so the default just works there).
+    Default,
+    /// `sslrootcert=system`: the same, said explicitly.
+    System,
+    /// `sslrootcert=<file>`: only the CAs in that PEM file, as libpq does.
+    File(String),
+}
+
+/// A TLS connector for `mode`.
+///
+/// SNI: postgres-native-tls hands native-tls the host name tokio-postgres connects to (the
+/// URL's host), and native-tls (OpenSSL here) puts it in the ClientHello's server_name unless
+/// it is an IP address (RFC 6066 forbids those in SNI). Neon routes on that name, so connect
+/// to Neon by host name, never by address.
+fn tls_connector(mode: SslMode, root_cert: &RootCert) -> Result<MakeTlsConnector, ConnectError> {
     let mut builder = TlsConnector::builder();
     match mode {
         SslMode::Prefer | SslMode::Require => {
@@ -166,12 +197,18 @@ fn tls_connector(mode: SslMode, root_cert: Option<&str>) -> Result<MakeTlsConnec
         }
         SslMode::VerifyFull | SslMode::Disable => {}
     }
-    if let Some(path) = root_cert {
+    if let RootCert::File(path) = root_cert {
         let pem = std::fs::read(path)
             .map_err(|err| ConnectError::Tls(format!("sslrootcert {path}: {err}")))?;
         // A bundle (like RDS's) holds many certificates; add each one.
         let certs = native_tls::Certificate::stack_from_pem(&pem)
             .map_err(|err| ConnectError::Tls(format!("sslrootcert {path}: {err}")))?;
+        if certs.is_empty() {
+            return Err(ConnectError::Tls(format!(
+                "sslrootcert {path}: no PEM certificate in the file"
+            )));
+        }
+        builder.disable_built_in_roots(true);
         for cert in certs {
             builder.add_root_certificate(cert);
         }
@@ -246,13 +283,16 @@ impl From<tokio_postgres::Error> for DbError {
             return DbError::Unavailable(describe(&err));
         };
         let code = db.code().clone();
-        if [
-            SqlState::ADMIN_SHUTDOWN,
-            SqlState::CRASH_SHUTDOWN,
-            SqlState::CANNOT_CONNECT_NOW,
-            SqlState::TOO_MANY_CONNECTIONS,
-        ]
-        .contains(&code)
+        // Class 08 is "connection exception": PgBouncer reports a lost or unreachable server
+        // with it (08P01 "server conn crashed?", "pgbouncer cannot connect to server").
+        if code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::TOO_MANY_CONNECTIONS,
+            ]
+            .contains(&code)
         {
             return DbError::Unavailable(describe(&err));
         }
@@ -340,8 +380,9 @@ impl Database {
     /// Runs one statement in one round trip and returns its rows.
     ///
     /// When the connection turns out to be closed before the statement could be sent (the
-    /// server or Neon dropped it while the instance was frozen), it reconnects and retries
-    /// once: the statement never reached the server, so retrying cannot apply it twice.
+    /// server or Neon dropped it while the instance was frozen), or the server answers it by
+    /// ending the session (see [`ended_the_session`]), it reconnects and retries once: the
+    /// statement had no effect, so retrying cannot apply it twice.
     pub async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, DbError> {
         let client = self.client().await?;
         match self.run(&client, sql, params).await {
@@ -389,7 +430,7 @@ impl Database {
         }
         match tokio::time::timeout(QUERY_TIMEOUT, client.query_typed(sql, params)).await {
             Ok(Ok(rows)) => Ok(rows),
-            Ok(Err(err)) if err.is_closed() => Err(Attempt::NotSent),
+            Ok(Err(err)) if err.is_closed() || ended_the_session(&err) => Err(Attempt::NotSent),
             Ok(Err(err)) => Err(Attempt::Failed(err.into())),
             Err(_) => Err(Attempt::Failed(DbError::Unavailable(format!(
                 "query timed out after {QUERY_TIMEOUT:?}"
@@ -400,9 +441,32 @@ impl Database {
 
 /// The outcome of one try at a statement.
 enum Attempt {
-    /// The connection was already closed: the statement never reached the server.
+    /// The statement had no effect because the session was already over: the connection was
+    /// closed before it was sent, or the server ended the session instead of running it.
     NotSent,
     Failed(DbError),
+}
+
+/// Whether the server answered with a FATAL that ends a session from the outside: an operator's
+/// `pg_terminate_backend`, a shutdown (Neon suspending its compute), a crash of another
+/// backend, `idle_session_timeout`.
+///
+/// This is how a connection killed while the instance was idle usually shows up when the kill
+/// and the next statement race: the server's FATAL, sent while the connection was idle, is
+/// read as the answer to the statement. Retrying is safe: a FATAL aborts the session's open
+/// transaction, and the server checks for termination before it commits at the `Sync` that
+/// ends `query_typed`'s messages (and holds it off during the commit), so a statement answered
+/// this way was not committed.
+fn ended_the_session(err: &tokio_postgres::Error) -> bool {
+    err.as_db_error().is_some_and(|db| {
+        db.parsed_severity() == Some(tokio_postgres::error::Severity::Fatal)
+            && [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::IDLE_SESSION_TIMEOUT,
+            ]
+            .contains(db.code())
+    })
 }
 
 impl Database {

@@ -6,6 +6,8 @@
 //! test gets its own database, cloned from a migrated template, and drops it when done.
 
 pub mod fixtures;
+pub mod moto;
+pub mod pgbouncer;
 pub mod postgres;
 pub mod round_trips;
 

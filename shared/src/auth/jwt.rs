@@ -43,8 +43,9 @@ pub struct JwtKeys {
     shared_secret: DecodingKey,
     issuer: String,
     ed25519: RwLock<HashMap<String, DecodingKey>>,
-    /// When the key set was last read from the database; `None` before the first read.
-    last_load: Mutex<Option<Instant>>,
+    /// When a token with an unknown `kid` last made us reload the key set. The load at init
+    /// does not count: a key created after this instance started must be picked up at once.
+    last_unknown_kid_reload: Mutex<Option<Instant>>,
 }
 
 impl JwtKeys {
@@ -54,7 +55,7 @@ impl JwtKeys {
             shared_secret: DecodingKey::from_secret(secret.expose().as_bytes()),
             issuer: issuer.into(),
             ed25519: RwLock::new(HashMap::new()),
-            last_load: Mutex::new(None),
+            last_unknown_kid_reload: Mutex::new(None),
         }
     }
 
@@ -85,7 +86,6 @@ impl JwtKeys {
         }
         let count = keys.len();
         *self.ed25519.write().expect("key set lock") = keys;
-        *self.last_load.lock().await = Some(Instant::now());
         Ok(count)
     }
 
@@ -124,13 +124,14 @@ impl JwtKeys {
         self.ed25519.read().expect("key set lock").get(kid).cloned()
     }
 
+    /// Reloads the key set, at most once per [`RELOAD_INTERVAL`]. The lock is held across the
+    /// reload, so concurrent requests with unknown keys cause one query, not one each.
     async fn reload_for_unknown_kid(&self, db: &Database) -> Result<(), Error> {
-        {
-            let last = self.last_load.lock().await;
-            if last.is_some_and(|at| at.elapsed() < RELOAD_INTERVAL) {
-                return Ok(());
-            }
+        let mut last = self.last_unknown_kid_reload.lock().await;
+        if last.is_some_and(|at| at.elapsed() < RELOAD_INTERVAL) {
+            return Ok(());
         }
+        *last = Some(Instant::now());
         self.load(db).await.map_err(Error::from)?;
         Ok(())
     }

@@ -94,7 +94,11 @@ pub fn client_ip(request: &Request) -> Option<String> {
     use lambda_http::RequestExt;
     use lambda_http::request::RequestContext;
     if let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref()
-        && let Some(ip) = context.http.source_ip.as_deref().filter(|ip| !ip.is_empty())
+        && let Some(ip) = context
+            .http
+            .source_ip
+            .as_deref()
+            .filter(|ip| !ip.is_empty())
     {
         return Some(ip.to_owned());
     }
