@@ -17,7 +17,11 @@ use serde_json::json;
 use shared::auth::password::{hash_password, verify_password};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A signed-up user with one task: (app, user id, JWT, session cookie, task id).
@@ -28,11 +32,28 @@ async fn setup() -> (TestApp, String, String, String, i64) {
             "email": "bench@example.com", "password": "correct horse battery", "name": "Bench"
         })))
         .await;
-    let cookie = signed_up.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let cookie = signed_up
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let user = signed_up.body["user"]["id"].as_str().unwrap().to_owned();
-    let jwt = app.call(Fixture::load("token").header("cookie", &cookie)).await.body["token"].as_str().unwrap().to_owned();
+    let jwt = app
+        .call(Fixture::load("token").header("cookie", &cookie))
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let task = app
-        .call(Fixture::load("create-task").user(&user).bearer(&jwt).body(json!({"title": "benchmark"})))
+        .call(
+            Fixture::load("create-task")
+                .user(&user)
+                .bearer(&jwt)
+                .body(json!({"title": "benchmark"})),
+        )
         .await;
     (app, user, jwt, cookie, task.body["id"].as_i64().unwrap())
 }
@@ -41,12 +62,33 @@ async fn setup() -> (TestApp, String, String, String, i64) {
 fn requests(user: &str, jwt: &str, cookie: &str, task: i64) -> Vec<(&'static str, Fixture)> {
     let tasks = |name: &str| Fixture::load(name).user(user).bearer(jwt).task(task);
     vec![
-        ("list-tasks", Fixture::load("list-tasks").user(user).bearer(jwt).query("limit=20")),
-        ("create-task", Fixture::load("create-task").user(user).bearer(jwt).body(json!({"title": "more"}))),
+        (
+            "list-tasks",
+            Fixture::load("list-tasks")
+                .user(user)
+                .bearer(jwt)
+                .query("limit=20"),
+        ),
+        (
+            "create-task",
+            Fixture::load("create-task")
+                .user(user)
+                .bearer(jwt)
+                .body(json!({"title": "more"})),
+        ),
         ("get-task", tasks("get-task")),
-        ("update-task", tasks("update-task").body(json!({"title": "renamed"}))),
-        ("complete-task", tasks("complete-task").body(json!({"completed": true}))),
-        ("get-session", Fixture::load("get-session").header("cookie", cookie)),
+        (
+            "update-task",
+            tasks("update-task").body(json!({"title": "renamed"})),
+        ),
+        (
+            "complete-task",
+            tasks("complete-task").body(json!({"completed": true})),
+        ),
+        (
+            "get-session",
+            Fixture::load("get-session").header("cookie", cookie),
+        ),
         ("token", Fixture::load("token").header("cookie", cookie)),
         ("jwks", Fixture::load("jwks")),
         (
@@ -65,12 +107,23 @@ fn round_trips_table() {
         for (name, fixture) in requests(&user, &jwt, &cookie, task) {
             app.take_round_trips();
             let response = app.call(fixture).await;
-            println!("| {name} | {} | {} |", response.status, app.take_round_trips());
+            println!(
+                "| {name} | {} | {} |",
+                response.status,
+                app.take_round_trips()
+            );
         }
-        let delete = Fixture::load("delete-task").user(&user).bearer(&jwt).task(task);
+        let delete = Fixture::load("delete-task")
+            .user(&user)
+            .bearer(&jwt)
+            .task(task);
         app.take_round_trips();
         let response = app.call(delete).await;
-        println!("| delete-task | {} | {} |\n", response.status, app.take_round_trips());
+        println!(
+            "| delete-task | {} | {} |\n",
+            response.status,
+            app.take_round_trips()
+        );
     });
 }
 
@@ -79,7 +132,9 @@ fn routes(c: &mut Criterion) {
     let rt = runtime();
     let (app, user, jwt, cookie, task) = rt.block_on(setup());
     let mut group = c.benchmark_group("route (warm, local PostgreSQL)");
-    group.measurement_time(Duration::from_secs(3)).sample_size(30);
+    group
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30);
     for (name, fixture) in requests(&user, &jwt, &cookie, task) {
         group.bench_function(name, |b| b.to_async(&rt).iter(|| app.call(fixture.clone())));
     }
@@ -93,7 +148,8 @@ fn cold_start(c: &mut Criterion) {
     let mut group = c.benchmark_group("cold start");
     group.sample_size(20);
     group.bench_function("State::from_config (connect + load JWT keys)", |b| {
-        b.to_async(&rt).iter(|| shared::State::from_config(config.clone()))
+        b.to_async(&rt)
+            .iter(|| shared::State::from_config(config.clone()))
     });
     group.finish();
 }
@@ -103,22 +159,37 @@ fn crypto(c: &mut Criterion) {
     let (app, user, jwt, ..) = rt.block_on(setup());
     let hs256 = app.token_for(&user);
     let mut group = c.benchmark_group("jwt verify (in memory)");
-    group.bench_function("EdDSA", |b| b.to_async(&rt).iter(|| app.state.jwt.verify(&jwt, &app.state.db)));
-    group.bench_function("HS256", |b| b.to_async(&rt).iter(|| app.state.jwt.verify(&hs256, &app.state.db)));
+    group.bench_function("EdDSA", |b| {
+        b.to_async(&rt)
+            .iter(|| app.state.jwt.verify(&jwt, &app.state.db))
+    });
+    group.bench_function("HS256", |b| {
+        b.to_async(&rt)
+            .iter(|| app.state.jwt.verify(&hs256, &app.state.db))
+    });
     group.finish();
 
     let argon2 = hash_password("correct horse battery");
     let vectors: serde_json::Value =
-        serde_json::from_str(include_str!("../shared/tests/vectors/vectors.json")).expect("vectors.json");
+        serde_json::from_str(include_str!("../shared/tests/vectors/vectors.json"))
+            .expect("vectors.json");
     // A real account.password written by a Better Auth server, and its password.
-    let scrypt_hash = vectors["server"]["account_password"].as_str().map(str::to_owned);
+    let scrypt_hash = vectors["server"]["account_password"]
+        .as_str()
+        .map(str::to_owned);
     let scrypt_password = vectors["server"]["password"].as_str().map(str::to_owned);
     let mut group = c.benchmark_group("password");
     group.sample_size(10);
-    group.bench_function("argon2id hash (m=19456, t=2, p=1)", |b| b.iter(|| hash_password("correct horse battery")));
-    group.bench_function("argon2id verify", |b| b.iter(|| verify_password("correct horse battery", &argon2)));
+    group.bench_function("argon2id hash (m=19456, t=2, p=1)", |b| {
+        b.iter(|| hash_password("correct horse battery"))
+    });
+    group.bench_function("argon2id verify", |b| {
+        b.iter(|| verify_password("correct horse battery", &argon2))
+    });
     if let (Some(hash), Some(password)) = (scrypt_hash, scrypt_password) {
-        group.bench_function("Better Auth scrypt verify (N=16384, r=16)", |b| b.iter(|| verify_password(&password, &hash)));
+        group.bench_function("Better Auth scrypt verify (N=16384, r=16)", |b| {
+            b.iter(|| verify_password(&password, &hash))
+        });
     }
     group.finish();
 }

@@ -5,9 +5,11 @@
 //! - [`functions`]: maps each function's binary name to its handler.
 //! - [`server`]: turns HTTP requests into the `lambda_http::Request`s API Gateway would send.
 //! - [`postgres`]: a throwaway PostgreSQL cluster for when no `DATABASE_URL` is given.
+//! - [`process`]: child processes that die with this one (the cluster, and the tests' helpers).
 
 pub mod functions;
 pub mod postgres;
+pub mod process;
 pub mod server;
 pub mod template;
 

@@ -11,11 +11,13 @@
 
 use std::ffi::CString;
 use std::net::{Ipv4Addr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use crate::process::TiedChild;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostgresError {
@@ -32,17 +34,41 @@ pub enum PostgresError {
     Failed { step: &'static str, detail: String },
 }
 
+/// How to start a cluster. The default (no TLS, no password) is what [`LocalPostgres::start`]
+/// starts.
+#[derive(Debug, Clone, Default)]
+pub struct PostgresOptions {
+    /// Serve TLS (`ssl=on`) with this certificate and key.
+    pub tls: Option<TlsFiles>,
+    /// Require this password (SCRAM-SHA-256) from user `postgres` over TCP, instead of trusting
+    /// every local connection. Unix-socket connections stay trusted.
+    pub password: Option<String>,
+}
+
+/// PEM files of a server certificate (its chain, leaf first) and its private key. They are
+/// copied into the cluster's directory, where PostgreSQL can own them with the mode it demands
+/// of a key file (0600).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
 /// A running cluster. Stops and deletes itself when dropped.
 pub struct LocalPostgres {
     port: u16,
-    pid: u32,
+    server: TiedChild,
     data: Option<tempfile::TempDir>,
-    exited: mpsc::Receiver<()>,
 }
 
 impl LocalPostgres {
     /// initdb + start, waiting until the server accepts connections (a second or two).
     pub fn start() -> Result<Self, PostgresError> {
+        Self::start_with(PostgresOptions::default())
+    }
+
+    /// [`LocalPostgres::start`] with TLS and/or a password.
+    pub fn start_with(options: PostgresOptions) -> Result<Self, PostgresError> {
         let bin = find_bin_dir().ok_or(PostgresError::BinariesNotFound)?;
         let run_as = postgres_user_if_root()?;
         let data = tempfile::Builder::new().prefix("local-pg-").tempdir()?;
@@ -54,9 +80,23 @@ impl LocalPostgres {
         }
 
         let mut initdb = Command::new(bin.join("initdb"));
+        match &options.password {
+            None => {
+                initdb.arg("--auth=trust");
+            }
+            Some(password) => {
+                let pwfile = data.path().join("pwfile");
+                std::fs::write(&pwfile, password)?;
+                if let Some((uid, gid)) = run_as {
+                    chown(&pwfile, uid, gid)?;
+                }
+                initdb
+                    .args(["--auth-local=trust", "--auth-host=scram-sha-256"])
+                    .arg(format!("--pwfile={}", pwfile.display()));
+            }
+        }
         initdb
             .args([
-                "--auth=trust",
                 "--username=postgres",
                 "--encoding=UTF8",
                 "--locale=C",
@@ -66,11 +106,29 @@ impl LocalPostgres {
             .arg(&pgdata);
         run_as_user(&mut initdb, run_as);
         let output = initdb.output()?;
+        let _ = std::fs::remove_file(data.path().join("pwfile"));
         if !output.status.success() {
             return Err(PostgresError::Failed {
                 step: "initdb",
                 detail: String::from_utf8_lossy(&output.stderr).into(),
             });
+        }
+
+        let mut tls_settings = Vec::new();
+        if let Some(tls) = &options.tls {
+            for (source, name, setting) in [
+                (&tls.cert, "server.crt", "ssl_cert_file"),
+                (&tls.key, "server.key", "ssl_key_file"),
+            ] {
+                let target = data.path().join(name);
+                std::fs::copy(source, &target)?;
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))?;
+                if let Some((uid, gid)) = run_as {
+                    chown(&target, uid, gid)?;
+                }
+                tls_settings.extend(["-c".to_owned(), format!("{setting}={}", target.display())]);
+            }
+            tls_settings.extend(["-c".to_owned(), "ssl=on".to_owned()]);
         }
 
         let port = free_port()?;
@@ -100,55 +158,26 @@ impl LocalPostgres {
                 "full_page_writes=off",
             ])
             .args(["-c", "max_connections=200"])
+            .args(&tls_settings)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
             // Its own process group: a Ctrl-C in the terminal reaches us, and we stop it in order.
             .process_group(0);
         run_as_user(&mut server, run_as);
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            server.pre_exec(|| {
-                // Set after the uid change (which would clear it), so it survives into postgres.
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        // SIGINT is PostgreSQL's "fast shutdown".
+        let server = TiedChild::spawn(server, libc::SIGINT)?;
 
-        // PR_SET_PDEATHSIG fires when the *thread* that spawned the child exits, so spawn it
-        // from a thread that lives exactly as long as the server.
-        let (spawned_tx, spawned_rx) = mpsc::channel();
-        let (exited_tx, exited_rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("local-postgres".into())
-            .spawn(move || match server.spawn() {
-                Ok(mut child) => {
-                    let _ = spawned_tx.send(Ok(child.id()));
-                    let _ = child.wait();
-                    let _ = exited_tx.send(());
-                }
-                Err(err) => {
-                    let _ = spawned_tx.send(Err(err));
-                }
-            })?;
-        let pid = spawned_rx.recv().map_err(|_| PostgresError::Failed {
-            step: "postgres",
-            detail: "spawn".into(),
-        })??;
-
-        let cluster = LocalPostgres {
+        let mut cluster = LocalPostgres {
             port,
-            pid,
+            server,
             data: Some(data),
-            exited: exited_rx,
         };
         cluster.wait_until_ready(&bin)?;
         Ok(cluster)
     }
 
-    fn wait_until_ready(&self, bin: &Path) -> Result<(), PostgresError> {
+    fn wait_until_ready(&mut self, bin: &Path) -> Result<(), PostgresError> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let ready = Command::new(bin.join("pg_isready"))
@@ -165,7 +194,7 @@ impl LocalPostgres {
             if ready.success() {
                 return Ok(());
             }
-            if self.exited.try_recv().is_ok() || Instant::now() > deadline {
+            if self.server.has_exited() || Instant::now() > deadline {
                 let log = self.data.as_ref().map(|d| d.path().join("postgres.log"));
                 let detail = log
                     .and_then(|p| std::fs::read_to_string(p).ok())
@@ -198,16 +227,7 @@ impl LocalPostgres {
 
     fn shutdown(&mut self) {
         let Some(data) = self.data.take() else { return };
-        // SAFETY: kill(2) on the pid of our own child.
-        unsafe {
-            libc::kill(self.pid as libc::pid_t, libc::SIGINT);
-        }
-        if self.exited.recv_timeout(Duration::from_secs(30)).is_err() {
-            unsafe {
-                libc::kill(self.pid as libc::pid_t, libc::SIGKILL);
-            }
-            let _ = self.exited.recv_timeout(Duration::from_secs(5));
-        }
+        self.server.stop(libc::SIGINT, Duration::from_secs(30));
         drop(data);
     }
 }

@@ -7,12 +7,20 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn http_get(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
@@ -37,20 +45,29 @@ fn runs_with_no_configuration_and_cleans_up_on_ctrl_c() {
         let line = line.unwrap();
         warned_about_secret |= line.contains("BETTER_AUTH_SECRET is not set");
         if line.contains("throwaway PostgreSQL is up") {
-            postgres_port = line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()?.parse::<u16>().ok());
+            postgres_port = line
+                .split("port=")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next()?.parse::<u16>().ok());
         }
         if line.contains("local API on") || Instant::now() > deadline {
             break;
         }
     }
     let postgres_port = postgres_port.expect("local-api reported its PostgreSQL port");
-    assert!(warned_about_secret, "a generated development secret is announced");
+    assert!(
+        warned_about_secret,
+        "a generated development secret is announced"
+    );
 
     let jwks = http_get(port, "/api/auth/jwks");
     assert!(jwks.starts_with("HTTP/1.1 200"), "{jwks}");
     assert!(jwks.contains(r#""kty":"OKP""#), "{jwks}");
     let unauthenticated = http_get(port, "/api/someone/tasks");
-    assert!(unauthenticated.starts_with("HTTP/1.1 401"), "{unauthenticated}");
+    assert!(
+        unauthenticated.starts_with("HTTP/1.1 401"),
+        "{unauthenticated}"
+    );
 
     // SAFETY: signalling our own child.
     unsafe {
@@ -59,7 +76,17 @@ fn runs_with_no_configuration_and_cleans_up_on_ctrl_c() {
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("throwaway PostgreSQL stopped and removed")), "{rest:?}");
-    assert!(TcpStream::connect(("127.0.0.1", postgres_port)).is_err(), "PostgreSQL is no longer listening");
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "the API is no longer listening");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("throwaway PostgreSQL stopped and removed")),
+        "{rest:?}"
+    );
+    assert!(
+        TcpStream::connect(("127.0.0.1", postgres_port)).is_err(),
+        "PostgreSQL is no longer listening"
+    );
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the API is no longer listening"
+    );
 }

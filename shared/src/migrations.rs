@@ -11,7 +11,7 @@ mod embedded {
 }
 
 /// An arbitrary constant that names our migration lock among the database's advisory locks.
-const MIGRATION_LOCK_ID: i64 = 0x7461_736b_7321;
+pub const MIGRATION_LOCK_ID: i64 = 0x7461_736b_7321;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {

@@ -1,21 +1,38 @@
 //! Databases for tests: one cluster per test process, one database per test.
+//!
+//! With `TEST_VIA_PGBOUNCER=1`, apps reach their database through a PgBouncer in transaction
+//! mode that this process starts in front of the server (see [`crate::pgbouncer`]), as Lambda
+//! functions reach Neon through its pooler. Migrations and the tests' own admin connections
+//! still go direct: migrations hold a session advisory lock.
 
 use std::sync::{Mutex, OnceLock};
 
 use local_api::postgres::LocalPostgres;
 use shared::db::ConnectOptions;
 
+use crate::pgbouncer::PgBouncer;
+
 struct Server {
     /// URL of the maintenance database (`postgres`) on the server.
     admin_url: String,
     host: String,
-    port: u16,
+    /// The PostgreSQL server's port.
+    server_port: u16,
+    /// The port apps connect to: PgBouncer's under `TEST_VIA_PGBOUNCER=1`, else the server's.
+    app_port: u16,
     template: String,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 /// The cluster this process started, if any; stopped at exit.
 static OWN_CLUSTER: Mutex<Option<LocalPostgres>> = Mutex::new(None);
+/// The PgBouncer this process started, if any; stopped at exit.
+static OWN_PGBOUNCER: Mutex<Option<PgBouncer>> = Mutex::new(None);
+
+/// Whether apps go through PgBouncer (`TEST_VIA_PGBOUNCER=1`).
+pub fn via_pgbouncer() -> bool {
+    std::env::var("TEST_VIA_PGBOUNCER").is_ok_and(|v| v == "1")
+}
 
 /// A database of its own for one test, dropped with it.
 pub struct TestDatabase {
@@ -67,16 +84,29 @@ fn start_server() -> Server {
             .await
             .expect("migrations");
     });
+    let app_port = if via_pgbouncer() {
+        let bouncer = PgBouncer::start(&host, port, url.username(), url.password())
+            .unwrap_or_else(|e| panic!("TEST_VIA_PGBOUNCER=1: {e}"));
+        let app_port = bouncer.port();
+        *OWN_PGBOUNCER.lock().unwrap() = Some(bouncer);
+        app_port
+    } else {
+        port
+    };
     Server {
         admin_url,
         host,
-        port,
+        server_port: port,
+        app_port,
         template,
     }
 }
 
 extern "C" fn cleanup_at_exit() {
     let _ = std::thread::spawn(|| {
+        if let Some(bouncer) = OWN_PGBOUNCER.lock().ok().and_then(|mut b| b.take()) {
+            drop(bouncer);
+        }
         if let Some(server) = SERVER.get() {
             let sql = format!("drop database if exists {} with (force)", server.template);
             let _ = admin_blocking(&server.admin_url, &sql);
@@ -86,6 +116,15 @@ extern "C" fn cleanup_at_exit() {
         }
     })
     .join();
+}
+
+/// Host and port of the PostgreSQL server itself (never PgBouncer), and the user to connect as.
+pub fn server_address() -> (String, u16, String) {
+    let server = server();
+    let user = url::Url::parse(&server.admin_url)
+        .map(|url| url.username().to_owned())
+        .unwrap_or_default();
+    (server.host.clone(), server.server_port, user)
 }
 
 fn admin_blocking(admin_url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
@@ -117,25 +156,40 @@ fn suffix() -> String {
 impl TestDatabase {
     /// A new database, migrated (cloned from the template).
     pub async fn create() -> TestDatabase {
+        let template = server().template.clone();
+        Self::create_from(&template).await
+    }
+
+    /// A new, empty database: no migrations applied, no tables.
+    pub async fn create_unmigrated() -> TestDatabase {
+        // template0, not template1: nothing anyone added to template1 leaks in.
+        Self::create_from("template0").await
+    }
+
+    async fn create_from(template: &str) -> TestDatabase {
         let server = server();
         let name = format!("test_{}", suffix());
         let admin = connect(&server.admin_url).await;
         admin
-            .batch_execute(&format!(
-                "create database {name} template {}",
-                server.template
-            ))
+            .batch_execute(&format!("create database {name} template {template}"))
             .await
             .expect("create test database");
         let client = connect(&with_database(&server.admin_url, &name)).await;
         TestDatabase { name, client }
     }
 
-    pub fn port(&self) -> u16 {
-        server().port
+    /// The database's name (unique per test: `pg_stat_activity.datname` finds its sessions).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    /// This database's URL.
+    /// The port apps reach this database through: PgBouncer's under `TEST_VIA_PGBOUNCER=1`,
+    /// the server's otherwise. ([`TestDatabase::url`] is always direct.)
+    pub fn port(&self) -> u16 {
+        server().app_port
+    }
+
+    /// This database's URL, direct to the server.
     pub fn url(&self) -> String {
         with_database(&server().admin_url, &self.name)
     }

@@ -231,7 +231,6 @@ async fn put_response(url: &str, body: &Value) -> Result<(), Error> {
     let response = client
         .put(url)
         .header(reqwest::header::CONTENT_TYPE, "")
-        .header(reqwest::header::CONTENT_LENGTH, text.len())
         .body(text)
         .send()
         .await?;

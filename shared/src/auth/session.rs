@@ -192,7 +192,7 @@ pub async fn insert_user_with_session(
             select $6, "id", 'credential', "id", $7, $5, $5 from new_user
         )
         insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
-        select $8, $9, $10, $5, $5, $11, $12, "id" from new_user"#;
+        select $8, $9, $10, $13, $13, $11, $12, "id" from new_user"#;
     let account_id = random_id();
     let result = db
         .query(
@@ -210,6 +210,7 @@ pub async fn insert_user_with_session(
                 (&session.token, Type::TEXT),
                 (&session.ip_address, Type::TEXT),
                 (&session.user_agent, Type::TEXT),
+                (&session.created_at.0, Type::TIMESTAMPTZ),
             ],
         )
         .await;
