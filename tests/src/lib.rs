@@ -22,6 +22,25 @@ pub use fixtures::Fixture;
 pub use postgres::TestDatabase;
 pub use round_trips::RoundTripCounter;
 
+/// For a test that needs a tool outside Rust and PostgreSQL (moto, PgBouncer): when
+/// `$available` is an `Err(reason)`, the test prints why and stops there, unless it runs under
+/// CI (`CI` set), where the tool is installed by `.ci/run` and its absence fails the test.
+#[macro_export]
+macro_rules! require_tool {
+    ($available:expr) => {
+        if let Err(reason) = $available {
+            if std::env::var_os("CI").is_some() {
+                panic!("{reason}");
+            }
+            eprintln!(
+                "SKIPPED {}: {reason} (CI=true turns this into a failure)",
+                module_path!()
+            );
+            return;
+        }
+    };
+}
+
 /// The secret every test app signs with (64 characters, like the template generates).
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123";
 /// `BETTER_AUTH_URL` of test apps: JWT issuer and audience.

@@ -1,8 +1,8 @@
 //! A local AWS endpoint (moto's server, from PyPI: `moto[server]`) for Secrets Manager tests.
 //!
 //! One server per test process, started on first use on a free 127.0.0.1 port and stopped
-//! when the process exits. `scripts/install-aws-tools.sh` installs it; a missing moto fails
-//! the test with that advice rather than skipping it.
+//! when the process exits. `scripts/install-aws-tools.sh` installs it; tests call
+//! `require_tool!(moto::available())`, which fails under CI and skips, saying why, elsewhere.
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -24,6 +24,15 @@ struct Server {
 }
 
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+
+/// Whether moto's server runs here (starting it if needed); `Err` says why not.
+pub fn available() -> Result<(), String> {
+    SERVER
+        .get_or_init(start)
+        .as_ref()
+        .map(|_| ())
+        .map_err(Clone::clone)
+}
 
 /// `http://127.0.0.1:<port>` of the running moto server, starting it if needed.
 pub fn endpoint() -> String {

@@ -23,6 +23,14 @@ pub struct PgBouncer {
 }
 
 impl PgBouncer {
+    /// Whether a pgbouncer binary is installed; `Err` says how to install it.
+    pub fn available() -> Result<(), String> {
+        find_binary().map(|_| ()).ok_or_else(|| {
+            "pgbouncer not found (looked in $PATH, /usr/sbin and /usr/bin); install it: apt-get install pgbouncer"
+                .to_owned()
+        })
+    }
+
     /// Starts PgBouncer on a free localhost port, forwarding every database name to the
     /// server at `host:port` as `user` (and `password`, if the server wants one). Clients
     /// connect as `user` without a password.

@@ -97,6 +97,7 @@ async fn direct_invoke_on_an_unreachable_database_fails_the_invocation_with_the_
 
 #[tokio::test]
 async fn the_database_url_can_come_from_the_secret_without_an_auth_secret() {
+    api_tests::require_tool!(api_tests::moto::available());
     // Migrations need DATABASE_URL only; a secret holding just that is enough.
     let database = TestDatabase::create_unmigrated().await;
     let arn = moto::create_secret(&json!({ "DATABASE_URL": database.url() }).to_string()).await;

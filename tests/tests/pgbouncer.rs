@@ -21,6 +21,7 @@ fn start_pgbouncer() -> PgBouncer {
 /// does (prepare a named statement, then execute it in the next transaction) fails.
 #[tokio::test]
 async fn named_prepared_statements_break_behind_the_pooler() {
+    api_tests::require_tool!(PgBouncer::available());
     let database = TestDatabase::create().await;
     let bouncer = start_pgbouncer();
     let (client, connection) = tokio_postgres::connect(
@@ -55,6 +56,7 @@ async fn named_prepared_statements_break_behind_the_pooler() {
 
 #[tokio::test]
 async fn every_task_route_works_behind_the_pooler_in_one_round_trip() {
+    api_tests::require_tool!(PgBouncer::available());
     let database = TestDatabase::create().await;
     let bouncer = start_pgbouncer();
     let counter = RoundTripCounter::start(bouncer.port()).await;
@@ -116,6 +118,7 @@ async fn every_task_route_works_behind_the_pooler_in_one_round_trip() {
 /// `TEST_VIA_PGBOUNCER=1` really puts apps behind the pooler (and its absence does not).
 #[tokio::test]
 async fn the_harness_puts_apps_behind_the_pooler_exactly_when_asked() {
+    api_tests::require_tool!(PgBouncer::available());
     let database = TestDatabase::create().await;
     let (client, connection) = tokio_postgres::connect(
         &database.url_via_port(database.port()),

@@ -30,6 +30,7 @@ fn assert_no_secret_in(err: &ConfigError, secret_value: &str) {
 
 #[tokio::test]
 async fn a_good_secret_loads_and_its_database_url_wins_over_the_environment() {
+    api_tests::require_tool!(moto::available());
     let arn = moto::create_secret(&format!(
         r#"{{"BETTER_AUTH_SECRET":"{GOOD_SECRET}","DATABASE_URL":"postgres://from-secret/db?sslmode=require"}}"#
     ))
@@ -63,6 +64,7 @@ async fn a_good_secret_loads_and_its_database_url_wins_over_the_environment() {
 
 #[tokio::test]
 async fn a_secret_without_database_url_falls_back_to_the_environment() {
+    api_tests::require_tool!(moto::available());
     let arn = moto::create_secret(&format!(r#"{{"BETTER_AUTH_SECRET":"{GOOD_SECRET}"}}"#)).await;
     let config = Config::load_from(&env(&arn, &[("DATABASE_URL", "postgres://env/db")]))
         .await
@@ -72,6 +74,7 @@ async fn a_secret_without_database_url_falls_back_to_the_environment() {
 
 #[tokio::test]
 async fn a_short_auth_secret_is_refused() {
+    api_tests::require_tool!(moto::available());
     let short = "only-twenty-chars-xx";
     let arn = moto::create_secret(&format!(
         r#"{{"BETTER_AUTH_SECRET":"{short}","DATABASE_URL":"postgres://x/db"}}"#
@@ -88,6 +91,7 @@ async fn a_short_auth_secret_is_refused() {
 
 #[tokio::test]
 async fn a_secret_that_is_not_json_is_a_clear_error() {
+    api_tests::require_tool!(moto::available());
     let value = format!("BETTER_AUTH_SECRET={GOOD_SECRET}");
     let arn = moto::create_secret(&value).await;
     let err = Config::load_from(&env(&arn, &[])).await.unwrap_err();
@@ -100,6 +104,7 @@ async fn a_secret_that_is_not_json_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_missing_secret_is_a_clear_error_naming_it() {
+    api_tests::require_tool!(moto::available());
     moto::endpoint();
     let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-secret-AbCdEf";
     let err = Config::load_from(&env(arn, &[])).await.unwrap_err();
