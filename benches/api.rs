@@ -28,7 +28,7 @@ fn runtime() -> tokio::runtime::Runtime {
 async fn setup() -> (TestApp, String, String, String, i64) {
     let app = TestApp::with_env(&[("AUTH_RATE_LIMIT_MAX", "1000000")]).await;
     let signed_up = app
-        .call(Fixture::load("sign-up-email").without_header("cookie").body(json!({
+        .call(Fixture::load("sign-up-email").without_cookies().body(json!({
             "email": "bench@example.com", "password": "correct horse battery", "name": "Bench"
         })))
         .await;
@@ -40,10 +40,7 @@ async fn setup() -> (TestApp, String, String, String, i64) {
         .unwrap()
         .to_owned();
     let user = signed_up.body["user"]["id"].as_str().unwrap().to_owned();
-    let jwt = app
-        .call(Fixture::load("token").header("cookie", &cookie))
-        .await
-        .body["token"]
+    let jwt = app.call(Fixture::load("token").cookie(&cookie)).await.body["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -85,16 +82,13 @@ fn requests(user: &str, jwt: &str, cookie: &str, task: i64) -> Vec<(&'static str
             "complete-task",
             tasks("complete-task").body(json!({"completed": true})),
         ),
-        (
-            "get-session",
-            Fixture::load("get-session").header("cookie", cookie),
-        ),
-        ("token", Fixture::load("token").header("cookie", cookie)),
+        ("get-session", Fixture::load("get-session").cookie(cookie)),
+        ("token", Fixture::load("token").cookie(cookie)),
         ("jwks", Fixture::load("jwks")),
         (
             "sign-in-email",
             Fixture::load("sign-in-email")
-                .without_header("cookie")
+                .without_cookies()
                 .body(json!({"email": "bench@example.com", "password": "correct horse battery"})),
         ),
     ]
