@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Measures a function's init (cold-start) work locally: the `init_ms` that shared::lambda::run logs
-# after building State, the time from exec to that line, the first invocation's latency, and the
-# statements init sends to PostgreSQL.
+# after building State, the time from exec to that line, the first invocation's latency, and what
+# init sends to PostgreSQL.
 #
 #   scripts/lambda-init-time.sh [RUNS] [FUNCTION...]      # default: 10 get-task sign-in-email
 #
 # Builds the host (x86_64) release binaries with the workspace's release profile, starts a
-# throwaway PostgreSQL (as scripts/e2e.sh does; statement logging on) and the Lambda runtime API
-# emulator of `cargo lambda watch --only-lambda-apis`, then RUNS times per function: starts the
-# binary as Lambda would (AWS_LAMBDA_RUNTIME_API, JSON logs), invokes it once with
-# events/<function>.json (`cargo lambda invoke`), stops it. Prints min/median/max and PostgreSQL's
-# log of one cold start. Local TCP, no TLS, trust auth: the figures are the CPU and protocol cost
-# of init, not the network's (see docs/performance.md for what Neon adds).
+# throwaway PostgreSQL (as scripts/e2e.sh does, with connection and statement logging) and the
+# Lambda runtime API emulator of `cargo lambda watch --only-lambda-apis`, then RUNS times per
+# function: starts the binary as Lambda would (AWS_LAMBDA_RUNTIME_API, JSON logs), invokes it once
+# with events/<function>.json (`cargo lambda invoke`), stops it. Twice: with the secret in the
+# environment, and — when moto_server is installed (scripts/install-aws-tools.sh) — from a local
+# Secrets Manager (SECRET_ARN, AWS_ENDPOINT_URL; plain HTTP, no TLS). Prints min / median / max
+# and PostgreSQL's log of one cold start. Local TCP, no TLS, trust auth: the figures are the CPU
+# and protocol cost of init, not the network's (docs/performance.md says what Neon adds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 RUNS=${1:-10}
 shift || true
 FUNCTIONS=("$@")
@@ -23,16 +24,19 @@ FUNCTIONS=("$@")
 PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || true)}
 [ -x "$PG_BIN/initdb" ] || PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/lambda-init.XXXXXX)
+PIDS=()
 WATCH_PID=
 FN_PID=
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+wait_port() { for _ in $(seq 300); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5)' "$1" 2>/dev/null && return 0; sleep 0.2; done; return 1; }
 cleanup() {
   local rc=$?
-  [ -n "$FN_PID" ] && kill "$FN_PID" 2>/dev/null || true
-  [ -n "$WATCH_PID" ] && kill -TERM -- "-$WATCH_PID" 2>/dev/null || true
+  if [ -n "$FN_PID" ]; then kill "$FN_PID" 2>/dev/null || true; fi
+  if [ -n "$WATCH_PID" ]; then kill -TERM -- "-$WATCH_PID" 2>/dev/null || true; fi
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -f "$WORK/pg/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  [ $rc -ne 0 ] && { echo "--- logs"; tail -n 30 "$WORK"/*.log 2>/dev/null; }
+  if [ $rc -ne 0 ]; then echo "--- logs"; tail -n 30 "$WORK"/*.log 2>/dev/null || true; fi
   rm -rf "$WORK"
   exit $rc
 }
@@ -41,7 +45,7 @@ trap 'exit 130' INT TERM
 
 bins=()
 for f in "${FUNCTIONS[@]}"; do bins+=(--bin "$f"); done
-echo "# cargo build --release ${bins[*]}" >&2
+echo "# cargo build --release ${bins[*]}"
 cargo build -q --release "${bins[@]}"
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 
@@ -52,45 +56,67 @@ as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/postgres.log" -w \
   -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c log_connections=on -c log_disconnections=on -c log_statement=all -c log_line_prefix=%m:%p:" \
   start >/dev/null
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'create database init' >/dev/null
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/init?sslmode=disable"
-export BETTER_AUTH_SECRET="init-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/init?sslmode=disable"
+BETTER_AUTH_SECRET="init-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 export BETTER_AUTH_URL=http://localhost:8000 CORS_ORIGINS=http://localhost:3000
 if [ -f functions/migrate/src/bin/migrate-cli.rs ]; then
-  cargo run -q -p migrate --bin migrate-cli >"$WORK/migrate.log" 2>&1
+  DATABASE_URL=$DATABASE_URL cargo run -q -p migrate --bin migrate-cli >"$WORK/migrate.log" 2>&1
 else
   cargo build -q -p local-api
-  PORT=$(free_port) "$target_dir/debug/local-api" >"$WORK/migrate.log" 2>&1 &
+  DATABASE_URL=$DATABASE_URL BETTER_AUTH_SECRET=$BETTER_AUTH_SECRET PORT=$(free_port) \
+    "$target_dir/debug/local-api" >"$WORK/migrate.log" 2>&1 &
   api=$!
   for _ in $(seq 300); do grep -q "local API on" "$WORK/migrate.log" && break; sleep 0.2; done
   kill "$api"; wait "$api" 2>/dev/null || true
 fi
-# A signing key exists, as it would in a deployed stack (init loads the public keys).
-"$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d init -qAtc 'select count(*) from jwks' >/dev/null
+
+sources=(environment)
+if command -v moto_server >/dev/null 2>&1; then
+  MOTO_PORT=$(free_port)
+  moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$MOTO_PORT"
+  SECRET_ARN=$(python3 - "$MOTO_PORT" "$DATABASE_URL" "$BETTER_AUTH_SECRET" <<'PY'
+import json, sys, boto3
+client = boto3.client("secretsmanager", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+secret = json.dumps({"DATABASE_URL": sys.argv[2], "BETTER_AUTH_SECRET": sys.argv[3]})
+print(client.create_secret(Name="init-time", SecretString=secret)["ARN"])
+PY
+)
+  sources+=(secrets-manager)
+fi
 
 INVOKE_PORT=$(free_port)
 setsid cargo lambda watch --only-lambda-apis --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
   </dev/null >"$WORK/watch.log" 2>&1 &
 WATCH_PID=$!
-for _ in $(seq 300); do
-  python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5)' "$INVOKE_PORT" 2>/dev/null && break
-  sleep 0.2
-done
+wait_port "$INVOKE_PORT"
 
 for function in "${FUNCTIONS[@]}"; do
   binary="$target_dir/release/$function"
-  : >"$WORK/samples-$function.txt"
-  for run in $(seq "$RUNS"); do
-    pg_mark=$(wc -l <"$WORK/postgres.log")
-    t0=$(date +%s.%N)
-    AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 AWS_LAMBDA_FUNCTION_NAME=_ \
-      AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$INVOKE_PORT/.rt" AWS_LAMBDA_LOG_FORMAT=JSON RUST_LOG=info \
-      "$binary" >"$WORK/run.log" 2>&1 &
-    FN_PID=$!
-    timeout 120 cargo lambda invoke --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
-      --data-file "events/$function.json" _ >/dev/null 2>"$WORK/invoke.log"
-    kill "$FN_PID"; wait "$FN_PID" 2>/dev/null || true
-    FN_PID=
-    python3 - "$t0" "$WORK/run.log" >>"$WORK/samples-$function.txt" <<'PY'
+  for source in "${sources[@]}"; do
+    if [ "$source" = environment ]; then
+      secret_env=(DATABASE_URL="$DATABASE_URL" BETTER_AUTH_SECRET="$BETTER_AUTH_SECRET")
+    else
+      secret_env=(SECRET_ARN="$SECRET_ARN" AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT" AWS_REGION=us-east-1
+                  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN=test)
+    fi
+    : >"$WORK/samples.txt"
+    for run in $(seq "$RUNS"); do
+      pg_mark=$(wc -l <"$WORK/postgres.log")
+      t0=$(date +%s.%N)
+      env -u DATABASE_URL -u BETTER_AUTH_SECRET "${secret_env[@]}" \
+        AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 AWS_LAMBDA_FUNCTION_NAME=_ \
+        AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$INVOKE_PORT/.rt" AWS_LAMBDA_LOG_FORMAT=JSON RUST_LOG=info \
+        "$binary" >"$WORK/run.log" 2>&1 &
+      FN_PID=$!
+      timeout 120 cargo lambda invoke --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
+        --data-file "events/$function.json" _ >/dev/null 2>"$WORK/invoke.log"
+      kill "$FN_PID"
+      wait "$FN_PID" 2>/dev/null || true
+      FN_PID=
+      python3 - "$t0" "$WORK/run.log" >>"$WORK/samples.txt" <<'PY'
 import datetime, json, sys
 t0 = float(sys.argv[1])
 init_ms = exec_ms = first_ms = None
@@ -105,23 +131,26 @@ for line in open(sys.argv[2]):
         exec_ms = (at - t0) * 1000
     if record.get("message") in ("request", "request failed") and first_ms is None:
         first_ms = record["elapsed_ms"]
+if None in (init_ms, exec_ms, first_ms):
+    sys.exit("no init_ms or request line in the function's log:\n" + open(sys.argv[2]).read())
 print(init_ms, f"{exec_ms:.1f}", f"{first_ms:.2f}")
 PY
-    if [ "$run" = 1 ]; then
-      tail -n +"$((pg_mark + 1))" "$WORK/postgres.log" >"$WORK/pg-$function.txt"
-    fi
-  done
-  python3 - "$function" "$WORK/samples-$function.txt" <<'PY'
+      if [ "$run" = 1 ]; then tail -n +"$((pg_mark + 1))" "$WORK/postgres.log" >"$WORK/pg-first.txt"; fi
+    done
+    python3 - "$function" "$source" "$WORK/samples.txt" <<'PY'
 import statistics, sys
-rows = [line.split() for line in open(sys.argv[2]) if line.strip()]
+rows = [line.split() for line in open(sys.argv[3]) if line.strip()]
 def stats(i):
     values = sorted(float(r[i]) for r in rows)
     return f"{values[0]:g} / {statistics.median(values):g} / {values[-1]:g}"
-print(f"{sys.argv[1]}: {len(rows)} cold starts (min / median / max)")
-print(f"  init_ms (State::init: config, connect, JWT keys): {stats(0)}")
-print(f"  exec → 'initialised' line, ms:                   {stats(1)}")
-print(f"  first invocation elapsed_ms:                      {stats(2)}")
+print(f"{sys.argv[1]}, secret from {sys.argv[2]}: {len(rows)} cold starts, min / median / max")
+print(f"  init_ms (State::init: config + secret, connect, JWT keys): {stats(0)}")
+print(f"  exec -> 'initialised' line, ms:                          {stats(1)}")
+print(f"  first invocation, elapsed_ms:                             {stats(2)}")
 PY
-  echo "  PostgreSQL's log of the first cold start (connection, statements):"
-  grep -v "^\s*$" "$WORK/pg-$function.txt" | sed -E 's/^[^:]+:[^:]+:[^:]+:[0-9]+:/    /' | cut -c1-150
+    if [ "$source" = environment ]; then
+      echo "  PostgreSQL's log of the first of these cold starts:"
+      sed -E 's/^[^:]+:[^:]+:[^:]+:[0-9]+:/    /' "$WORK/pg-first.txt" | grep -v '^\s*$' | cut -c1-160
+    fi
+  done
 done

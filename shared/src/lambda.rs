@@ -130,7 +130,19 @@ pub fn init_logging() {
         .or_else(|| std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())
         .unwrap_or_default();
     // Also routes the `log` crate's records (tokio-postgres, refinery) into the same output.
-    let _ = log_dispatch(std::io::stdout, LogFormat::from_env(), &directives).try_init();
+    if log_dispatch(std::io::stdout, LogFormat::from_env(), &directives)
+        .try_init()
+        .is_err()
+    {
+        return; // already initialised
+    }
+    // A panic as a log line like any other, so it carries the request id. The release profile
+    // aborts on panic (Cargo.toml): this line is the last the instance writes.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(panic = %info, "panicked");
+        default_hook(info);
+    }));
 }
 
 /// The most verbose level a library may log at, whatever `RUST_LOG` asks for, because below it
@@ -140,7 +152,7 @@ pub fn init_logging() {
 /// |---|---|---|
 /// | `tokio_postgres` | INFO | DEBUG: the SQL of `batch_execute` (the JWT signing key's insert, with the encrypted private key inline) and the parameters of prepared statements |
 /// | `lambda_runtime` | DEBUG | TRACE: every raw invocation event — `Authorization` and `Cookie` headers, request bodies with passwords |
-/// | `aws_smithy_runtime` | DEBUG | TRACE: the Secrets Manager requests (signed, with the session token) and responses (the secret) |
+/// | `aws_smithy_runtime` | DEBUG | TRACE: whole Secrets Manager requests and responses; the SDK redacts credential headers and the `GetSecretValue` body unless `LOG_SENSITIVE_BODIES=true` is set, which this cap makes harmless |
 pub const LOG_CAPS: &[(&str, LevelFilter)] = &[
     ("tokio_postgres", LevelFilter::INFO),
     ("lambda_runtime", LevelFilter::DEBUG),

@@ -8,9 +8,10 @@
 //! says, because the libraries log secrets there. tokio-postgres at DEBUG writes out the SQL of
 //! `batch_execute`, which carries the new JWT signing key (encrypted private key inline), and
 //! the parameters of prepared statements; lambda_runtime at TRACE writes every raw event
-//! (Authorization and Cookie headers, passwords in bodies); the AWS SDK at TRACE writes the
-//! Secrets Manager response. The assertions run under those caps — the filter production uses —
-//! and the last test shows why the tokio-postgres cap is needed.
+//! (Authorization and Cookie headers, passwords in bodies); the AWS SDK at TRACE writes whole
+//! Secrets Manager responses once `LOG_SENSITIVE_BODIES=true` is set. The assertions run under
+//! those caps — the filter production uses — and the last test shows why the tokio-postgres cap
+//! is needed.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
