@@ -18,26 +18,10 @@ use shared::{Body, Error, Request, Response, Result, State};
 /// Better Auth's sign-in schema, in its order. The email format is checked after it, with a
 /// different error code (`INVALID_EMAIL`).
 const FIELDS: &[Field] = &[
-    Field {
-        name: "email",
-        expect: Expect::String,
-        required: true,
-    },
-    Field {
-        name: "password",
-        expect: Expect::String,
-        required: true,
-    },
-    Field {
-        name: "callbackURL",
-        expect: Expect::String,
-        required: false,
-    },
-    Field {
-        name: "rememberMe",
-        expect: Expect::Boolean,
-        required: false,
-    },
+    Field::required("email", Expect::String),
+    Field::required("password", Expect::String),
+    Field::optional("callbackURL", Expect::String),
+    Field::optional("rememberMe", Expect::Boolean),
 ];
 
 pub async fn handle(state: &State, request: Request) -> Response<Body> {

@@ -15,36 +15,12 @@ use shared::{Body, Error, Request, Response, Result, State};
 
 /// Better Auth's sign-up schema, in its order.
 const FIELDS: &[Field] = &[
-    Field {
-        name: "name",
-        expect: Expect::String,
-        required: true,
-    },
-    Field {
-        name: "email",
-        expect: Expect::Email,
-        required: true,
-    },
-    Field {
-        name: "password",
-        expect: Expect::NonEmptyString,
-        required: true,
-    },
-    Field {
-        name: "image",
-        expect: Expect::String,
-        required: false,
-    },
-    Field {
-        name: "callbackURL",
-        expect: Expect::String,
-        required: false,
-    },
-    Field {
-        name: "rememberMe",
-        expect: Expect::Boolean,
-        required: false,
-    },
+    Field::required("name", Expect::String),
+    Field::required("email", Expect::Email),
+    Field::required("password", Expect::NonEmptyString),
+    Field::optional("image", Expect::String),
+    Field::optional("callbackURL", Expect::String),
+    Field::optional("rememberMe", Expect::Boolean),
 ];
 
 pub async fn handle(state: &State, request: Request) -> Response<Body> {

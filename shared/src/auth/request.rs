@@ -88,6 +88,23 @@ pub struct Field {
     pub required: bool,
 }
 
+impl Field {
+    pub const fn required(name: &'static str, expect: Expect) -> Self {
+        Field {
+            name,
+            expect,
+            required: true,
+        }
+    }
+    pub const fn optional(name: &'static str, expect: Expect) -> Self {
+        Field {
+            name,
+            expect,
+            required: false,
+        }
+    }
+}
+
 /// Checks `body` against `fields` and returns it as an object, or a `VALIDATION_ERROR` with
 /// every issue. `record_issue` adds zod's second "expected record" issue for a missing body,
 /// which sign-up's schema has and sign-in's does not.
@@ -261,26 +278,10 @@ mod tests {
     #[test]
     fn issues_are_reported_in_schema_order_like_zod() {
         let fields = [
-            Field {
-                name: "name",
-                expect: Expect::String,
-                required: true,
-            },
-            Field {
-                name: "email",
-                expect: Expect::Email,
-                required: true,
-            },
-            Field {
-                name: "password",
-                expect: Expect::NonEmptyString,
-                required: true,
-            },
-            Field {
-                name: "rememberMe",
-                expect: Expect::Boolean,
-                required: false,
-            },
+            Field::required("name", Expect::String),
+            Field::required("email", Expect::Email),
+            Field::required("password", Expect::NonEmptyString),
+            Field::optional("rememberMe", Expect::Boolean),
         ];
         let err = validate(
             Some(serde_json::json!({"email": "bad", "password": "", "rememberMe": "no"})),
