@@ -14,7 +14,7 @@ use std::time::Duration;
 use api_tests::{Fixture, TestApp};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
-use shared::auth::password::{hash_password, verify_password};
+use shared::better_auth::password::{hash_password, verify_password};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -3,6 +3,8 @@
 //! ```text
 //! local-api                      serve every route of template.yaml on $PORT (default 8000)
 //! local-api mint-token USER_ID   print a 15-minute HS256 JWT for USER_ID (needs BETTER_AUTH_SECRET)
+//! local-api postgres             start a throwaway PostgreSQL, print its URL, keep it up until
+//!                                SIGTERM or Ctrl-C, then stop it and delete its data
 //! ```
 
 use std::collections::HashMap;
@@ -10,28 +12,28 @@ use std::sync::Arc;
 
 use local_api::postgres::LocalPostgres;
 use local_api::template::Template;
-use shared::auth::jwt::{SharedSecretClaims, issue_hs256};
+use shared::better_auth::ids::random_id;
+use shared::better_auth::jwt::{SharedSecretClaims, issue_hs256};
 use shared::config::{Config, Secret};
 use shared::db::ConnectOptions;
+use shared::platform::logging;
 use shared::{State, migrations};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tokio_postgres=warn".into()),
-        )
-        .init();
+    // The same caps as in Lambda: RUST_LOG=debug cannot make tokio-postgres print SQL
+    // parameters (the encrypted signing key among them).
+    logging::init(logging::LogFormat::Local);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None => serve().await,
         Some("mint-token") => mint_token(&args[1..]),
+        Some("postgres") => postgres().await,
         Some(other) => Err(format!(
-            "unknown command {other:?}; try `local-api` or `local-api mint-token USER_ID`"
+            "unknown command {other:?}; try `local-api`, `local-api mint-token USER_ID` or \
+             `local-api postgres`"
         )
         .into()),
     }
@@ -51,10 +53,7 @@ async fn serve() -> Result<(), BoxError> {
             "BETTER_AUTH_SECRET is not set: using a random development secret; sessions and \
              tokens will not survive a restart"
         );
-        env.insert(
-            "BETTER_AUTH_SECRET".into(),
-            shared::auth::ids::random_id() + &shared::auth::ids::random_id(),
-        );
+        env.insert("BETTER_AUTH_SECRET".into(), random_id() + &random_id());
     }
     // No DATABASE_URL: a throwaway cluster, deleted on exit.
     let local_postgres = match env.get("DATABASE_URL") {
@@ -88,24 +87,50 @@ async fn run(env: HashMap<String, String>, port: u16) -> Result<(), BoxError> {
     let state = Arc::new(State::from_config(config).await?);
     let router = local_api::server::router(state, &template)?;
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
+    let shutdown = shutdown_signal();
     tracing::info!(
         "local API on http://localhost:{port} ({} routes; CORS origins {:?})",
         template.routes.len(),
         template.cors.allow_origins
     );
-    local_api::server::serve(listener, router, shutdown_signal()).await?;
+    local_api::server::serve(listener, router, shutdown).await?;
     tracing::info!("shutting down");
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal sent right after startup is not missed.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
     }
+}
+
+/// The throwaway cluster local-api itself uses, for scripts: the URL is the one line on
+/// stdout (logs go to stderr), so `url=$(head -1 file)` works once the file is non-empty.
+async fn postgres() -> Result<(), BoxError> {
+    let shutdown = shutdown_signal();
+    let cluster = tokio::task::spawn_blocking(LocalPostgres::start).await??;
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", cluster.url("postgres"))?;
+        stdout.flush()?;
+    }
+    tracing::info!(
+        port = cluster.port(),
+        "throwaway PostgreSQL is up; SIGTERM or Ctrl-C stops it"
+    );
+    shutdown.await;
+    tokio::task::spawn_blocking(move || cluster.stop()).await?;
+    tracing::info!("throwaway PostgreSQL stopped and removed");
+    Ok(())
 }
 
 fn mint_token(args: &[String]) -> Result<(), BoxError> {
@@ -123,7 +148,7 @@ fn mint_token(args: &[String]) -> Result<(), BoxError> {
         email: "",
         name: "",
         iat: now,
-        exp: now + 15 * 60,
+        exp: now + shared::better_auth::jwt::JWT_LIFETIME_SECONDS,
     };
     println!("{}", issue_hs256(&Secret::new(secret), &claims));
     Ok(())

@@ -19,7 +19,7 @@ use shared::lambda_http::request::RequestContext;
 use shared::{Body, State};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::functions::{Handler, handler};
+use crate::functions::{Function, function};
 use crate::template::{CorsSettings, Template};
 
 /// API Gateway's own payload limit; the handlers enforce their much smaller one.
@@ -43,9 +43,9 @@ pub enum RouterError {
 
 /// The router for every route of `template`.
 pub fn router(state: Arc<State>, template: &Template) -> Result<Router, RouterError> {
-    let mut by_path: BTreeMap<&str, Vec<(MethodFilter, Handler)>> = BTreeMap::new();
+    let mut by_path: BTreeMap<&str, Vec<(MethodFilter, &'static Function)>> = BTreeMap::new();
     for route in &template.routes {
-        let handle = handler(&route.binary).ok_or_else(|| RouterError::NoHandler {
+        let handle = function(&route.binary).ok_or_else(|| RouterError::NoHandler {
             method: route.method.clone(),
             path: route.path.clone(),
             binary: route.binary.clone(),
@@ -92,7 +92,7 @@ async fn not_found() -> HttpResponse {
 
 async fn invoke(
     state: Arc<State>,
-    handle: Handler,
+    function: &'static Function,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(params): Path<HashMap<String, String>>,
     request: HttpRequest,
@@ -134,7 +134,7 @@ async fn invoke(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let mut context = ApiGatewayV2httpRequestContext::default();
-    context.request_id = Some(shared::auth::ids::random_id());
+    context.request_id = Some(shared::better_auth::ids::random_id());
     context.stage = Some("$default".into());
     context.http = http_description;
     let body = if bytes.is_empty() {
@@ -152,7 +152,7 @@ async fn invoke(
         .with_query_string_parameters(query)
         .with_request_context(RequestContext::ApiGatewayV2(context));
 
-    let response = handle(&state, lambda_request).await;
+    let response = function.call(&state, lambda_request).await;
     shared::lambda::log_response(&method, &path, response.status(), started);
     let (parts, body) = response.into_parts();
     let bytes: Vec<u8> = match body {

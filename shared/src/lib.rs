@@ -1,30 +1,28 @@
 //! The library every Lambda function in this workspace is built from.
 //!
 //! A function's `main` calls [`lambda::run`] with its handler; the handler is a plain
-//! `async fn(&State, Request) -> Response` so tests and `local-api` call exactly the code
-//! that runs in Lambda. Each concern lives in one module:
+//! `async fn(&State, Request) -> Result<Response>` so tests and `local-api` call exactly the
+//! code that runs in Lambda. The crate is cut by who owns the knowledge:
 //!
-//! | module | concern |
+//! | module | owns |
 //! |---|---|
-//! | [`config`] | configuration and the secret (environment or AWS Secrets Manager) |
-//! | [`db`] | the one Postgres connection per instance: TLS, reconnect, round-trip-cheap queries |
-//! | [`migrations`] | schema: Better Auth's tables and ours |
-//! | [`auth`] | JWT verification and issuing, passwords, sessions, cookies, signing keys |
-//! | [`tasks`] | the task model, its validation and its queries |
-//! | [`http`] | request parsing, responses, the error type and its two JSON dialects |
-//! | [`state`] | what a function builds once per cold start |
-//! | [`lambda`] | the entry point every function's `main` calls |
+//! | [`platform`] | running on Lambda: configuration and the secret, the database, HTTP, errors, logging, the entry point, per-instance state |
+//! | [`better_auth`] | everything that mirrors better-auth (the folder to diff when its version moves): users, sessions, cookies, passwords, keys, JWTs, Origin checks, rate limits, request bodies, error codes |
+//! | [`tasks`] | the task model, its validation, its queries and its route gate |
+//!
+//! `docs/architecture.md` has the table concern → file.
 
-pub mod auth;
-pub mod config;
-pub mod db;
-pub mod error;
-pub mod http;
-pub mod lambda;
-pub mod migrations;
-pub mod state;
+pub mod better_auth;
+pub mod platform;
 pub mod tasks;
 
-pub use error::{Error, Result};
+// The platform modules every handler uses, at the crate root for short imports.
+pub use platform::{config, db, error, http, lambda, migrations, state};
+
+pub use error::{Dialect, Error, Result};
+pub use lambda::Endpoint;
 pub use lambda_http::{self, Body, Request, Response};
+/// Handlers build JSON with `shared::serde_json::json!`, so a function crate needs no
+/// dependency of its own beyond `shared` (local-api compiles every handler's source).
+pub use serde_json;
 pub use state::State;

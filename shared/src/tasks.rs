@@ -5,15 +5,15 @@
 //! so another user's task is indistinguishable from a missing one (404).
 
 use chrono::{DateTime, Utc};
-use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use tokio_postgres::types::Type;
 
 use crate::db::Database;
 use crate::error::{Dialect, Error, Result};
-use crate::http::{json_response, nullable, path_param, query_param};
-use crate::{Body, Request, Response};
+use crate::http::{bearer_token, nullable, path_param, query_param};
+use crate::lambda::Endpoint;
+use crate::{Request, State};
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
@@ -47,14 +47,26 @@ impl From<&Row> for Task {
     }
 }
 
-/// Renders a task route's outcome: the response, or the error as `{"detail": …}`.
-pub fn respond(result: Result<Response<Body>>) -> Response<Body> {
-    result.unwrap_or_else(|err| err.into_response(Dialect::Tasks))
-}
+/// Every task route answers in the `{"detail"}` dialect; its fixture's JWT is signed with a
+/// placeholder secret, so the fixture gets 401.
+pub const ENDPOINT: Endpoint = Endpoint {
+    dialect: Dialect::Tasks,
+    fixture_status: 401,
+};
 
-/// A 200/201 with the task (or tasks) as JSON.
-pub fn task_response(status: StatusCode, body: &impl Serialize) -> Result<Response<Body>> {
-    Ok(json_response(status, body))
+/// The gate of every task route: a valid bearer JWT whose subject is the `{user_id}` in the
+/// path. No token or a bad one is 401; a good token for someone else is 403. Costs no
+/// database round trip (keys are in memory).
+pub async fn require_path_user(state: &State, request: &Request) -> Result<String> {
+    let token = bearer_token(request).ok_or_else(|| Error::unauthorized("Missing bearer token"))?;
+    let verified = state.jwt.verify(token, &state.db).await?;
+    let path_user = path_param(request, "user_id").unwrap_or_default();
+    if verified.sub != path_user {
+        return Err(Error::forbidden(
+            "This token does not grant access to this user's tasks",
+        ));
+    }
+    Ok(verified.sub)
 }
 
 /// The `{id}` path parameter. A non-numeric id names no task: 404, like a missing one.
@@ -65,7 +77,7 @@ pub fn task_id(request: &Request) -> Result<i64> {
         .ok_or_else(task_not_found)
 }
 
-pub fn task_not_found() -> Error {
+fn task_not_found() -> Error {
     Error::not_found("Task not found")
 }
 

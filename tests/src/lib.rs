@@ -5,6 +5,7 @@
 //! else a throwaway cluster this process starts (see `local_api::postgres`). Either way every
 //! test gets its own database, cloned from a migrated template, and drops it when done.
 
+pub mod auth;
 pub mod fixtures;
 pub mod moto;
 pub mod pgbouncer;
@@ -14,7 +15,7 @@ pub mod round_trips;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use shared::auth::jwt::{SharedSecretClaims, issue_hs256};
+use shared::better_auth::jwt::{SharedSecretClaims, issue_hs256};
 use shared::config::{Config, Secret};
 use shared::{Body, Response, State};
 
@@ -63,17 +64,7 @@ impl TestApp {
     pub async fn with_env(overrides: &[(&str, &str)]) -> TestApp {
         let database = TestDatabase::create().await;
         let counter = RoundTripCounter::start(database.port()).await;
-        let mut env: HashMap<String, String> = HashMap::from([
-            ("BETTER_AUTH_SECRET".into(), TEST_SECRET.into()),
-            ("BETTER_AUTH_URL".into(), TEST_BASE_URL.into()),
-            ("DATABASE_URL".into(), database.url_via_port(counter.port())),
-            ("CORS_ORIGINS".into(), "http://localhost:3000".into()),
-        ]);
-        for (key, value) in overrides {
-            env.insert((*key).into(), (*value).into());
-        }
-        let config = Config::from_sources(&env, None).expect("test config");
-        let state = Arc::new(State::from_config(config).await.expect("state"));
+        let state = Arc::new(test_state(&database.url_via_port(counter.port()), overrides).await);
         TestApp {
             state,
             database,
@@ -84,9 +75,13 @@ impl TestApp {
     /// Sends the fixture's request to its function's handler (found by the fixture's name, as
     /// local-api finds it) and returns the status, headers and JSON body (`Null` if empty).
     pub async fn call(&self, fixture: Fixture) -> TestResponse {
-        let handler = local_api::functions::handler(fixture.function())
-            .unwrap_or_else(|| panic!("no handler for {}", fixture.function()));
-        TestResponse::from(handler(&self.state, fixture.request()).await)
+        call(&self.state, fixture).await
+    }
+
+    /// A second state on this app's database, through the same round-trip counter: another
+    /// Lambda instance, with `overrides` on top of the test configuration.
+    pub async fn second_state(&self, overrides: &[(&str, &str)]) -> State {
+        test_state(&self.database.url_via_port(self.counter.port()), overrides).await
     }
 
     /// Round trips to PostgreSQL since the last call.
@@ -96,7 +91,7 @@ impl TestApp {
 
     /// Inserts a user row directly (as a Better Auth sign-up would) and returns its id.
     pub async fn create_user(&self, name: &str) -> String {
-        let id = shared::auth::ids::random_id();
+        let id = shared::better_auth::ids::random_id();
         let email = format!("{}@example.com", id.to_lowercase());
         self.database
             .execute(
@@ -109,8 +104,40 @@ impl TestApp {
 
     /// An HS256 token in the shared-secret contract, valid for 15 minutes.
     pub fn token_for(&self, user_id: &str) -> String {
-        hs256_token(user_id, 15 * 60)
+        hs256_token(user_id, shared::better_auth::jwt::JWT_LIFETIME_SECONDS)
     }
+}
+
+/// Sends the fixture's request to its function's handler (found by the fixture's name, as
+/// local-api finds it) with `state`, rendering errors in the function's dialect.
+pub async fn call(state: &State, fixture: Fixture) -> TestResponse {
+    let function = local_api::functions::function(fixture.function())
+        .unwrap_or_else(|| panic!("no handler for {}", fixture.function()));
+    TestResponse::from(function.call(state, fixture.request()).await)
+}
+
+/// The configuration of every test state: [`TEST_SECRET`], [`TEST_BASE_URL`], the frontend
+/// origin `http://localhost:3000` as the one trusted origin, `database_url`, and `overrides`
+/// on top.
+pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("BETTER_AUTH_SECRET".into(), TEST_SECRET.into()),
+        ("BETTER_AUTH_URL".into(), TEST_BASE_URL.into()),
+        ("DATABASE_URL".into(), database_url.into()),
+        ("CORS_ORIGINS".into(), "http://localhost:3000".into()),
+    ]);
+    for (key, value) in overrides {
+        env.insert((*key).into(), (*value).into());
+    }
+    Config::from_sources(&env, None).expect("test config")
+}
+
+/// A function's state (connected, keys loaded) from [`test_config`]: what one Lambda
+/// instance builds at its cold start.
+pub async fn test_state(database_url: &str, overrides: &[(&str, &str)]) -> State {
+    State::from_config(test_config(database_url, overrides))
+        .await
+        .expect("state")
 }
 
 /// An HS256 token signed with [`TEST_SECRET`] for `user_id`, expiring `ttl_seconds` from now

@@ -78,7 +78,7 @@ pub fn secrets_manager() -> aws_sdk_secretsmanager::Client {
 
 /// Creates a secret with a unique name and returns its ARN.
 pub async fn create_secret(value: &str) -> String {
-    let name = format!("test-{}", shared::auth::ids::random_id());
+    let name = format!("test-{}", shared::better_auth::ids::random_id());
     secrets_manager()
         .create_secret()
         .name(name)

@@ -150,7 +150,7 @@ fn with_database(url: &str, database: &str) -> String {
 }
 
 fn suffix() -> String {
-    shared::auth::ids::random_id().to_lowercase()
+    shared::better_auth::ids::random_id().to_lowercase()
 }
 
 impl TestDatabase {

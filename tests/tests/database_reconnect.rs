@@ -2,14 +2,12 @@
 //! server closing it (Neon scaling to zero, an idle timeout, an operator), or the database
 //! being down, which must be a quick 503 with a JSON `detail`, never a hung invocation.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use api_tests::{Fixture, TestApp, TestResponse};
 use local_api::postgres::LocalPostgres;
 use serde_json::json;
 use shared::State;
-use shared::config::Config;
 use shared::db::ConnectOptions;
 
 /// Lambda's timeout for these functions is 10 s; a request that fails because the database is
@@ -130,7 +128,7 @@ async fn a_task_request_while_the_database_is_unreachable_is_a_quick_503_with_de
         .port();
     let url = format!("postgres://postgres@127.0.0.1:{closed_port}/tasks?sslmode=disable");
     let app = TestApp::with_env(&[("DATABASE_URL", &url)]).await;
-    let user = shared::auth::ids::random_id();
+    let user = shared::better_auth::ids::random_id();
 
     // The init of such an instance, on its own: it starts (a failed init would only be
     // retried with the same result), quickly.
@@ -166,21 +164,8 @@ async fn a_task_request_after_the_database_stopped_is_a_quick_503_with_detail() 
     shared::migrations::run(&ConnectOptions::from_url(&url).unwrap())
         .await
         .unwrap();
-    let env = HashMap::from([
-        ("DATABASE_URL".to_owned(), url),
-        (
-            "BETTER_AUTH_SECRET".to_owned(),
-            api_tests::TEST_SECRET.to_owned(),
-        ),
-        (
-            "BETTER_AUTH_URL".to_owned(),
-            api_tests::TEST_BASE_URL.to_owned(),
-        ),
-    ]);
-    let state = State::from_config(Config::from_sources(&env, None).unwrap())
-        .await
-        .unwrap();
-    let user = shared::auth::ids::random_id();
+    let state = api_tests::test_state(&url, &[]).await;
+    let user = shared::better_auth::ids::random_id();
     let token = api_tests::hs256_token(&user, 60);
     let fixture = Fixture::load("list-tasks").user(&user).bearer(&token);
     let response = call(&state, &fixture).await;
@@ -202,8 +187,7 @@ async fn a_task_request_after_the_database_stopped_is_a_quick_503_with_detail() 
 
 /// The fixture's request through its function's handler, on `state`.
 async fn call(state: &State, fixture: &Fixture) -> TestResponse {
-    let handler = local_api::functions::handler(fixture.function()).unwrap();
-    TestResponse::from(handler(state, fixture.request()).await)
+    api_tests::call(state, fixture.clone()).await
 }
 
 fn assert_unavailable(response: &TestResponse) {

@@ -12,8 +12,6 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
 };
-use shared::State;
-use shared::config::Config;
 use shared::db::{ConnectError, ConnectOptions, Database};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -383,7 +381,10 @@ async fn a_task_request_works_over_verify_full() {
     ))
     .await
     .unwrap();
-    let database = format!("tls_{}", shared::auth::ids::random_id().to_lowercase());
+    let database = format!(
+        "tls_{}",
+        shared::better_auth::ids::random_id().to_lowercase()
+    );
     admin
         .batch(&format!("create database {database}"))
         .await
@@ -397,21 +398,8 @@ async fn a_task_request_works_over_verify_full() {
         .await
         .expect("migrations over TLS");
 
-    let env = std::collections::HashMap::from([
-        ("DATABASE_URL".to_owned(), database_url),
-        (
-            "BETTER_AUTH_SECRET".to_owned(),
-            api_tests::TEST_SECRET.to_owned(),
-        ),
-        (
-            "BETTER_AUTH_URL".to_owned(),
-            api_tests::TEST_BASE_URL.to_owned(),
-        ),
-    ]);
-    let state = State::from_config(Config::from_sources(&env, None).unwrap())
-        .await
-        .unwrap();
-    let user = shared::auth::ids::random_id();
+    let state = api_tests::test_state(&database_url, &[]).await;
+    let user = shared::better_auth::ids::random_id();
     state
         .db
         .query(
@@ -430,8 +418,7 @@ async fn a_task_request_works_over_verify_full() {
         .user(&user)
         .bearer(&api_tests::hs256_token(&user, 60))
         .body(serde_json::json!({"title": "over TLS"}));
-    let handler = local_api::functions::handler("create-task").unwrap();
-    let response = api_tests::TestResponse::from(handler(&state, fixture.request()).await);
+    let response = api_tests::call(&state, fixture).await;
     assert_eq!(response.status, 201, "{}", response.raw_body);
     assert!(session_is_encrypted(&state.db).await);
     drop(state);

@@ -42,7 +42,7 @@ impl Server {
     async fn signed_up_user(&self) -> (String, String, String) {
         let email = format!(
             "{}@example.com",
-            shared::auth::ids::random_id().to_lowercase()
+            shared::better_auth::ids::random_id().to_lowercase()
         );
         let response = self
             .http

@@ -1,10 +1,10 @@
 //! No secret reaches the logs: a whole session — sign-up, sign-in, get-session, token, create
 //! and list a task, sign-out — logged at TRACE through the production log pipeline
-//! (`shared::lambda::log_dispatch`, JSON, into a buffer instead of stdout), each call inside the
+//! (`shared::platform::logging::dispatch`, JSON, into a buffer instead of stdout), each call inside the
 //! span lambda_runtime opens per invocation and with the request line `run` writes.
 //!
 //! What "TRACE" means here: everything every crate logs (ours, tokio-postgres through the `log`
-//! bridge, the rest), except what `shared::lambda::LOG_CAPS` holds back whatever `RUST_LOG`
+//! bridge, the rest), except what `shared::platform::logging::LOG_CAPS` holds back whatever `RUST_LOG`
 //! says, because the libraries log secrets there. tokio-postgres at DEBUG writes out the SQL of
 //! `batch_execute`, which carries the new JWT signing key (encrypted private key inline), and
 //! the parameters of prepared statements; lambda_runtime at TRACE writes every raw event
@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use api_tests::{Fixture, TEST_SECRET, TestApp, TestResponse};
 use lambda_runtime::layers::trace::request_span;
 use serde_json::{Value, json};
-use shared::lambda::{LogFormat, RequestLine, log_dispatch};
+use shared::lambda::RequestLine;
+use shared::platform::logging::{LogFormat, dispatch};
 use tracing::instrument::{Instrument, WithSubscriber};
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -54,7 +55,7 @@ fn global_logs() -> &'static Buffer {
     LOGS.get_or_init(|| {
         let buffer = Buffer::default();
         let writer = buffer.clone();
-        log_dispatch(move || writer.clone(), LogFormat::Json, "trace")
+        dispatch(move || writer.clone(), LogFormat::Json, "trace")
             .try_init()
             .expect("the only global subscriber of this test binary");
         buffer
@@ -64,14 +65,14 @@ fn global_logs() -> &'static Buffer {
 /// One invocation as `shared::lambda::run` serves it: inside lambda_runtime's span for
 /// `request_id`, with the request line logged after the handler.
 async fn invoke(app: &TestApp, fixture: Fixture, request_id: &str) -> TestResponse {
-    let handler = local_api::functions::handler(fixture.function())
+    let handler = local_api::functions::function(fixture.function())
         .unwrap_or_else(|| panic!("no handler for {}", fixture.function()));
     let mut context = lambda_runtime::Context::default();
     context.request_id = request_id.to_owned();
     let request = fixture.request();
     async {
         let line = RequestLine::start(&request);
-        let response = handler(&app.state, request).await;
+        let response = handler.call(&app.state, request).await;
         line.finish(response.status());
         TestResponse::from(response)
     }
@@ -266,7 +267,7 @@ async fn a_whole_session_logs_no_password_token_cookie_or_secret() {
             .unwrap_or_else(|| panic!("no request line for {request_id} in:\n{text}"));
         assert_eq!(request_line["status"], json!(status), "{request_line}");
         assert_eq!(request_line["level"], "INFO");
-        assert_eq!(request_line["target"], "shared::lambda");
+        assert_eq!(request_line["target"], "shared::platform::lambda");
     }
     // Lines from inside the handlers carry the request id too: the signing key is created on
     // first need (get-session already hands out a JWT in `set-auth-jwt`).

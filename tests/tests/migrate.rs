@@ -187,7 +187,7 @@ fn custom_resource_event(
         "ServiceTimeout": "300",
         "ResponseURL": response_url,
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/tasks-api/0a1b2c3d",
-        "RequestId": format!("request-{}", shared::auth::ids::random_id()),
+        "RequestId": format!("request-{}", shared::better_auth::ids::random_id()),
         "LogicalResourceId": "RunMigrations",
         "ResourceType": "AWS::CloudFormation::CustomResource",
         "ResourceProperties": {

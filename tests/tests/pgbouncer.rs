@@ -3,14 +3,10 @@
 //! statements. The whole suite runs this way with `scripts/test-via-pgbouncer.sh`; these tests
 //! run in every `cargo test`, each with a PgBouncer of its own.
 
-use std::collections::HashMap;
-
 use api_tests::pgbouncer::PgBouncer;
 use api_tests::postgres::server_address;
 use api_tests::{Fixture, RoundTripCounter, TestDatabase, TestResponse};
 use serde_json::json;
-use shared::State;
-use shared::config::Config;
 
 fn start_pgbouncer() -> PgBouncer {
     let (host, port, user) = server_address();
@@ -60,24 +56,8 @@ async fn every_task_route_works_behind_the_pooler_in_one_round_trip() {
     let database = TestDatabase::create().await;
     let bouncer = start_pgbouncer();
     let counter = RoundTripCounter::start(bouncer.port()).await;
-    let env = HashMap::from([
-        (
-            "DATABASE_URL".to_owned(),
-            database.url_via_port(counter.port()),
-        ),
-        (
-            "BETTER_AUTH_SECRET".to_owned(),
-            api_tests::TEST_SECRET.to_owned(),
-        ),
-        (
-            "BETTER_AUTH_URL".to_owned(),
-            api_tests::TEST_BASE_URL.to_owned(),
-        ),
-    ]);
-    let state = State::from_config(Config::from_sources(&env, None).unwrap())
-        .await
-        .unwrap();
-    let user = shared::auth::ids::random_id();
+    let state = api_tests::test_state(&database.url_via_port(counter.port()), &[]).await;
+    let user = shared::better_auth::ids::random_id();
     database
         .execute(
             r#"insert into "user" (id, name, email, "emailVerified") values ($1, 'Ada', $2, false)"#,
@@ -88,9 +68,9 @@ async fn every_task_route_works_behind_the_pooler_in_one_round_trip() {
     let fixture = |function: &str| Fixture::load(function).user(&user).bearer(&token);
     let call = async |fixture: Fixture| -> TestResponse {
         counter.take();
-        let handler = local_api::functions::handler(fixture.function()).unwrap();
-        let response = TestResponse::from(handler(&state, fixture.request()).await);
-        assert_eq!(counter.take(), 1, "{}: one round trip", fixture.function());
+        let function = fixture.function().to_owned();
+        let response = api_tests::call(&state, fixture).await;
+        assert_eq!(counter.take(), 1, "{function}: one round trip");
         response
     };
 

@@ -58,9 +58,9 @@ fn every_route_has_a_fixture_and_a_local_handler_and_nothing_extra() {
         routed,
         "events/ has exactly one fixture per route"
     );
-    let handlers: BTreeSet<String> = local_api::functions::BINARIES
+    let handlers: BTreeSet<String> = local_api::functions::FUNCTIONS
         .iter()
-        .map(|b| b.to_string())
+        .map(|f| f.binary.to_owned())
         .collect();
     assert_eq!(
         handlers, routed,
@@ -119,17 +119,14 @@ async fn every_fixture_runs_through_its_handler_without_a_server_error() {
             "{}",
             route.binary
         );
-        let expected = match route.binary.as_str() {
-            // Task routes: the fixture's JWT is not signed with this app's secret.
-            "list-tasks" | "create-task" | "get-task" | "update-task" | "delete-task"
-            | "complete-task" => 401,
-            // The cookie's signature does not verify: Better Auth answers 200 `null`/success.
-            "get-session" | "jwks" | "sign-out" => 200,
-            "token" => 401,
-            // Sign-up runs for real (its Origin is trusted), and sign-in then finds that user.
-            "sign-up-email" | "sign-in-email" => 200,
-            other => panic!("no expectation for {other}"),
-        };
+        // Each function declares what its fixture gets (`ENDPOINT.fixture_status`): task
+        // routes 401 (the fixture's JWT is signed with a placeholder secret), get-session and
+        // sign-out 200 (the cookie does not verify: Better Auth's `null`/success), sign-up 200
+        // and then sign-in 200 (as the user sign-up just created).
+        let expected = local_api::functions::function(&route.binary)
+            .expect("registered")
+            .endpoint
+            .fixture_status;
         assert_eq!(
             response.status, expected,
             "{}: {}",

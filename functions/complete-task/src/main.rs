@@ -1,6 +1,6 @@
-//! Lambda entry point for `PATCH /api/{user_id}/tasks/{id}/complete`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `complete_task::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(complete_task::handle).await
+    shared::lambda::run(complete_task::ENDPOINT, complete_task::handle).await
 }

@@ -1,6 +1,6 @@
-//! Lambda entry point for `DELETE /api/{user_id}/tasks/{id}`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `delete_task::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(delete_task::handle).await
+    shared::lambda::run(delete_task::ENDPOINT, delete_task::handle).await
 }

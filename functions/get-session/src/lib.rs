@@ -1,22 +1,20 @@
 //! `GET /api/auth/get-session`: the current session and user (or `null`), extended when a
 //! day of it has passed, with a fresh JWT in `set-auth-jwt`.
 
-use serde_json::{Value, json};
-use shared::auth::request::{append_header, no_store, ok_json, respond, set_cookies};
-use shared::auth::session::{
-    self, Lookup, Timestamp, bearer_header_value, clearing_cookies, session_cookies,
-};
-use shared::auth::signing::issue_jwt;
-use shared::{Body, Request, Response, Result, State};
+use shared::better_auth::sessions::{self, Lookup};
+use shared::better_auth::users::Timestamp;
+use shared::better_auth::{cookies, endpoint, jwt};
+use shared::http::{append_header, no_store, ok_json, set_cookies};
+use shared::serde_json::{Value, json};
+use shared::{Body, Endpoint, Request, Response, Result, State};
 
-pub async fn handle(state: &State, request: Request) -> Response<Body> {
-    respond(get_session(state, &request).await)
-}
+/// A request without a live session gets `200 null`.
+pub const ENDPOINT: Endpoint = endpoint(200);
 
-async fn get_session(state: &State, request: &Request) -> Result<Response<Body>> {
-    let (mut session, user, via_bearer) = match session::current_session(state, request).await? {
+pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
+    let (mut session, user, via_bearer) = match sessions::current_session(state, &request).await? {
         Lookup::Anonymous => return Ok(null_session(None)),
-        Lookup::Dead => return Ok(null_session(Some(clearing_cookies(&state.config)))),
+        Lookup::Dead => return Ok(null_session(Some(cookies::clearing_cookies(&state.config)))),
         Lookup::Active {
             session,
             user,
@@ -25,39 +23,31 @@ async fn get_session(state: &State, request: &Request) -> Result<Response<Body>>
     };
     let now = Timestamp::now();
     let extend =
-        session.needs_extending(now) && !session::has_dont_remember(request, &state.config);
+        session.needs_extending(now) && !cookies::has_dont_remember(&request, &state.config);
     if extend {
-        session::extend_session(&state.db, &mut session, now).await?;
+        sessions::extend_session(&state.db, &mut session, now).await?;
     }
-    let jwt = issue_jwt(state, &user).await?;
+    let jwt = jwt::issue(state, &user).await?;
 
     let mut response = ok_json(&json!({ "session": session, "user": user }));
     no_store(&mut response);
     append_header(&mut response, "set-auth-jwt", &jwt);
-    if extend {
+    let exposed = if extend {
         set_cookies(
             &mut response,
-            session_cookies(&state.config, &session.token, true),
+            cookies::session_cookies(&state.config, &session.token, true),
         );
-    }
-    if extend && via_bearer {
-        append_header(
-            &mut response,
-            "set-auth-token",
-            &bearer_header_value(&state.config, &session.token),
-        );
-        append_header(
-            &mut response,
-            "access-control-expose-headers",
-            "set-auth-jwt, set-auth-token",
-        );
+        if via_bearer {
+            let bearer = cookies::bearer_header_value(&state.config, &session.token);
+            append_header(&mut response, "set-auth-token", &bearer);
+            "set-auth-jwt, set-auth-token"
+        } else {
+            "set-auth-jwt"
+        }
     } else {
-        append_header(
-            &mut response,
-            "access-control-expose-headers",
-            "set-auth-jwt",
-        );
-    }
+        "set-auth-jwt"
+    };
+    append_header(&mut response, "access-control-expose-headers", exposed);
     Ok(response)
 }
 

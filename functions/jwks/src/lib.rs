@@ -1,9 +1,11 @@
 //! `GET /api/auth/jwks`: the public keys JWTs are signed with, as a JWK set. No auth needed.
 
-use shared::auth::request::{ok_json, respond};
-use shared::auth::signing::public_keys;
-use shared::{Body, Request, Response, State};
+use shared::better_auth::{endpoint, jwt};
+use shared::http::ok_json;
+use shared::{Body, Endpoint, Request, Response, Result, State};
 
-pub async fn handle(state: &State, _request: Request) -> Response<Body> {
-    respond(public_keys(state).await.map(|keys| ok_json(&keys)))
+pub const ENDPOINT: Endpoint = endpoint(200);
+
+pub async fn handle(state: &State, _request: Request) -> Result<Response<Body>> {
+    Ok(ok_json(&jwt::public_keys(state).await?))
 }

@@ -1,6 +1,6 @@
-//! Lambda entry point for `GET /api/auth/jwks`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `jwks::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(jwks::handle).await
+    shared::lambda::run(jwks::ENDPOINT, jwks::handle).await
 }

@@ -255,7 +255,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 /// The Lambda entry point: logging, then one [`handle`] per event.
 pub async fn run() -> Result<(), Error> {
-    shared::lambda::init_logging();
+    shared::platform::logging::init(shared::platform::logging::LogFormat::from_env());
     let env: &'static HashMap<String, String> = Box::leak(Box::new(std::env::vars().collect()));
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<Value>| async move {

@@ -1,93 +1,79 @@
 //! `POST /api/auth/sign-in/email`: check an email and password and start a session.
 //! Answers like Better Auth: `{"redirect","token","url"?,"user"}` and the session cookie.
 
-use serde_json::json;
-use shared::auth::origin::{self, Route};
-use shared::auth::password::{
-    PasswordLengthProblem, password_length_problem, verify_against_dummy, verify_password,
-};
-use shared::auth::request::{
-    Expect, Field, blocking, bool_field, is_email, ok_json, read_body, respond, string_field,
-    validate,
-};
-use shared::auth::session::{self, ClientInfo, Session};
-use shared::auth::{rate_limit, signed_in_response};
-use shared::http::StatusCode;
-use shared::{Body, Error, Request, Response, Result, State};
+use serde::Deserialize;
+use shared::better_auth::body::{self, Expect, Field, Schema, is_email};
+use shared::better_auth::origin::{self, Route};
+use shared::better_auth::sessions::{self, ClientInfo, Session};
+use shared::better_auth::{cookies, endpoint, errors, password, rate_limit, users};
+use shared::http::{append_header, ok_json};
+use shared::serde_json::json;
+use shared::{Body, Endpoint, Request, Response, Result, State};
 
-/// Better Auth's sign-in schema, in its order. The email format is checked after it, with a
-/// different error code (`INVALID_EMAIL`).
-const FIELDS: &[Field] = &[
-    Field::required("email", Expect::String),
-    Field::required("password", Expect::String),
-    Field::optional("callbackURL", Expect::String),
-    Field::optional("rememberMe", Expect::Boolean),
-];
+/// The fixture signs in as the user the sign-up fixture creates (routes are tried in
+/// template order, and sign-up comes first).
+pub const ENDPOINT: Endpoint = endpoint(200);
 
-pub async fn handle(state: &State, request: Request) -> Response<Body> {
-    respond(sign_in(state, &request).await)
+/// Better Auth's sign-in body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+    #[serde(rename = "callbackURL")]
+    pub callback_url: Option<String>,
+    pub remember_me: Option<bool>,
 }
 
-async fn sign_in(state: &State, request: &Request) -> Result<Response<Body>> {
-    origin::check_post(&state.config, request, Route::Login)?;
-    rate_limit::check(state, request, "/sign-in/email").await?;
-    let body = validate(read_body(request)?, FIELDS, false)?;
-    let email = string_field(&body, "email")
-        .unwrap_or_default()
-        .to_lowercase();
+impl Schema for SignIn {
+    // The email's format is checked after the schema, with its own code (`INVALID_EMAIL`).
+    const FIELDS: &'static [Field] = &[
+        Field::required("email", Expect::String),
+        Field::required("password", Expect::String),
+        Field::optional("callbackURL", Expect::String),
+        Field::optional("rememberMe", Expect::Boolean),
+    ];
+}
+
+pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
+    origin::check_post(&state.config, &request, Route::Login)?;
+    rate_limit::check(state, &request, "/sign-in/email").await?;
+    let body: SignIn = body::parse(&request)?;
+    let email = body.email.to_lowercase();
     if !is_email(&email) {
-        return Err(Error::client(
-            StatusCode::BAD_REQUEST,
-            "INVALID_EMAIL",
-            "Invalid email",
-        ));
+        return Err(errors::INVALID_EMAIL.into());
     }
-    let password = string_field(&body, "password").unwrap_or_default();
-    if password_length_problem(&password) == Some(PasswordLengthProblem::TooLong) {
-        return Err(Error::client(
-            StatusCode::BAD_REQUEST,
-            "PASSWORD_TOO_LONG",
-            "Password too long",
-        ));
+    if password::length_error(&body.password) == Some(errors::PASSWORD_TOO_LONG) {
+        return Err(errors::PASSWORD_TOO_LONG.into());
     }
-    let callback_url = string_field(&body, "callbackURL");
-    if let Some(url) = &callback_url {
+    if let Some(url) = &body.callback_url {
         origin::check_callback_url(&state.config, url)?;
     }
-    let remember = bool_field(&body, "rememberMe").unwrap_or(true);
+    let remember = body.remember_me.unwrap_or(true);
 
     // An unknown email costs the same hash as a wrong password, so timing does not tell them apart.
-    let found = session::find_credentials(&state.db, &email).await?;
+    let found = users::find_credentials(&state.db, &email).await?;
     let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
-    let verified = blocking(move || match stored_hash {
-        Some(hash) => verify_password(&password, &hash),
-        None => {
-            verify_against_dummy(&password);
-            false
-        }
-    })
-    .await?;
+    let verified = password::verify(body.password, stored_hash).await?;
     let (Some((user, _)), true) = (found, verified) else {
-        return Err(Error::client(
-            StatusCode::UNAUTHORIZED,
-            "INVALID_EMAIL_OR_PASSWORD",
-            "Invalid email or password",
-        ));
+        return Err(errors::INVALID_EMAIL_OR_PASSWORD.into());
     };
 
-    let session = Session::new(&user.id, &ClientInfo::of(request), remember);
-    session::insert_session(&state.db, &session).await?;
-    let body = match &callback_url {
-        Some(url) => json!({ "redirect": true, "token": session.token, "url": url, "user": user }),
-        None => json!({ "redirect": false, "token": session.token, "user": user }),
+    let session = Session::new(&user.id, &ClientInfo::of(&request), remember);
+    sessions::insert_session(&state.db, &session).await?;
+    let mut response = match &body.callback_url {
+        Some(url) => {
+            let mut response = ok_json(
+                &json!({ "redirect": true, "token": session.token, "url": url, "user": user }),
+            );
+            append_header(&mut response, "location", url);
+            response
+        }
+        None => ok_json(&json!({ "redirect": false, "token": session.token, "user": user })),
     };
-    let mut response = ok_json(&body);
-    if let Some(url) = &callback_url {
-        shared::auth::request::append_header(&mut response, "location", url);
-    }
-    signed_in_response(
+    cookies::set_signed_in(
         &state.config,
-        request,
+        &request,
         &mut response,
         &session.token,
         remember,

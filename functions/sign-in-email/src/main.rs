@@ -1,6 +1,6 @@
-//! Lambda entry point for `POST /api/auth/sign-in/email`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `sign_in_email::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(sign_in_email::handle).await
+    shared::lambda::run(sign_in_email::ENDPOINT, sign_in_email::handle).await
 }

@@ -1,21 +1,21 @@
 //! `POST /api/auth/sign-out`: end the current session and clear its cookies.
 
-use serde_json::json;
-use shared::auth::origin::{self, Route};
-use shared::auth::request::{ok_json, respond, set_cookies};
-use shared::auth::session::{self, Credential, clearing_cookies};
-use shared::{Body, Request, Response, Result, State};
+use shared::better_auth::origin::{self, Route};
+use shared::better_auth::sessions::{self, Credential};
+use shared::better_auth::{cookies, endpoint};
+use shared::http::{ok_json, set_cookies};
+use shared::serde_json::json;
+use shared::{Body, Endpoint, Request, Response, Result, State};
 
-pub async fn handle(state: &State, request: Request) -> Response<Body> {
-    respond(sign_out(state, &request).await)
-}
+/// Signing out of a session that is not there still succeeds, as with Better Auth.
+pub const ENDPOINT: Endpoint = endpoint(200);
 
-async fn sign_out(state: &State, request: &Request) -> Result<Response<Body>> {
-    origin::check_post(&state.config, request, Route::Other)?;
-    if let Credential::Token { token, .. } = session::credential(request, &state.config) {
-        session::delete_session(&state.db, &token).await?;
+pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
+    origin::check_post(&state.config, &request, Route::Other)?;
+    if let Credential::Token { token, .. } = sessions::credential(&request, &state.config) {
+        sessions::delete_session(&state.db, &token).await?;
     }
     let mut response = ok_json(&json!({ "success": true }));
-    set_cookies(&mut response, clearing_cookies(&state.config));
+    set_cookies(&mut response, cookies::clearing_cookies(&state.config));
     Ok(response)
 }

@@ -1,6 +1,6 @@
-//! Lambda entry point for `POST /api/auth/sign-out`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `sign_out::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(sign_out::handle).await
+    shared::lambda::run(sign_out::ENDPOINT, sign_out::handle).await
 }

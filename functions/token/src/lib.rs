@@ -1,18 +1,19 @@
 //! `GET /api/auth/token`: a JWT for the current session (Better Auth's jwt plugin), or 401.
 
-use serde_json::json;
-use shared::auth::request::{ok_json, respond};
-use shared::auth::session::{self, Lookup};
-use shared::auth::signing::issue_jwt;
-use shared::{Body, Error, Request, Response, Result, State};
+use shared::better_auth::sessions::{self, Lookup};
+use shared::better_auth::{endpoint, errors, jwt};
+use shared::http::ok_json;
+use shared::serde_json::json;
+use shared::{Body, Endpoint, Request, Response, Result, State};
 
-pub async fn handle(state: &State, request: Request) -> Response<Body> {
-    respond(token(state, &request).await)
-}
+/// The fixture's cookie names no session: 401.
+pub const ENDPOINT: Endpoint = endpoint(401);
 
-async fn token(state: &State, request: &Request) -> Result<Response<Body>> {
-    let Lookup::Active { user, .. } = session::current_session(state, request).await? else {
-        return Err(Error::unauthorized("Unauthorized"));
+pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
+    let Lookup::Active { user, .. } = sessions::current_session(state, &request).await? else {
+        return Err(errors::UNAUTHORIZED.into());
     };
-    Ok(ok_json(&json!({ "token": issue_jwt(state, &user).await? })))
+    Ok(ok_json(
+        &json!({ "token": jwt::issue(state, &user).await? }),
+    ))
 }

@@ -1,6 +1,6 @@
-//! Lambda entry point for `GET /api/auth/token`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `token::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(token::handle).await
+    shared::lambda::run(token::ENDPOINT, token::handle).await
 }

@@ -1,6 +1,6 @@
-//! Lambda entry point for `PUT /api/{user_id}/tasks/{id}`: build the state once, then serve.
+//! Lambda entry point: build the state once, then serve `update_task::handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(update_task::handle).await
+    shared::lambda::run(update_task::ENDPOINT, update_task::handle).await
 }

@@ -9,8 +9,8 @@
 use tokio_postgres::types::Type;
 
 use super::ids::random_id;
-use super::session::client_ip;
 use crate::error::{Error, Result};
+use crate::http::client_ip;
 use crate::{Request, State};
 
 /// Counts this request against `path`'s bucket for the caller's IP; `Err(RateLimited)` when

@@ -1,41 +1,49 @@
-//! Reading Better Auth requests and writing Better Auth responses.
+//! Better Auth request bodies: read as better-call reads them, validated as zod reports them,
+//! then deserialised into the route's own struct.
 //!
 //! Better Auth validates bodies with zod and reports every problem in one message
 //! (`[body.email] Invalid email address; …`, code `VALIDATION_ERROR`); the better-auth client
 //! shows that message, so we produce the same text. The schemas are small and fixed, so a few
-//! lines of checks replace a schema library.
+//! lines of checks replace a schema library; a route declares its schema once, on its body
+//! struct ([`Schema`]), and reads typed fields from then on.
 
 use lambda_http::http::header;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{Dialect, Error, Result};
-use crate::http::{HeaderValue, StatusCode, body_bytes, json_response};
-use crate::{Body, Request, Response};
+use super::errors::{unsupported_media_type, validation_error};
+use crate::Request;
+use crate::error::{Error, Result};
+use crate::http::body_bytes;
 
-/// Renders a Better Auth route's outcome: the response, or the error as `{"message","code"}`.
-pub fn respond(result: Result<Response<Body>>) -> Response<Body> {
-    result.unwrap_or_else(|err| err.into_response(Dialect::BetterAuth))
+/// A route's body: its zod schema as a field list, and the struct it deserialises into once
+/// valid. The struct's serde names must be the fields' names (a test per route reads every
+/// field through it).
+pub trait Schema: DeserializeOwned {
+    /// The fields in the order Better Auth's schema lists them (the order of its issues).
+    const FIELDS: &'static [Field];
+    /// Whether a missing body also gets zod's second "expected record" issue, which sign-up's
+    /// schema (`z.object(…).and(z.record(…))`) has and sign-in's does not.
+    const RECORD_ISSUE: bool = false;
 }
 
-/// A 200 JSON response.
-pub fn ok_json(body: &impl serde::Serialize) -> Response<Body> {
-    json_response(StatusCode::OK, body)
-}
-
-/// Adds `name: value`, keeping any values already there (Set-Cookie is repeated).
-pub fn append_header(response: &mut Response<Body>, name: &'static str, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
-        response.headers_mut().append(name, value);
-    }
-}
-
-pub fn validation_error(message: impl Into<String>) -> Error {
-    Error::client(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message.into())
+/// Reads, validates and deserialises the request's body as Better Auth would: a
+/// `VALIDATION_ERROR` with every issue, 415 for a type it does not parse, 413 when too large.
+pub fn parse<T: Schema>(request: &Request) -> Result<T> {
+    let object = validate(read_body(request)?, T::FIELDS, T::RECORD_ISSUE)?;
+    // Validation has checked every field's type, so this only fails when the struct and its
+    // field list disagree: a bug. serde's message could quote a password, so it is not kept.
+    serde_json::from_value(Value::Object(object)).map_err(|_| {
+        Error::internal(format!(
+            "{}: a validated body does not fit its struct",
+            std::any::type_name::<T>()
+        ))
+    })
 }
 
 /// The request body as Better Auth reads it: JSON or a form; absent when there is no
 /// Content-Type (Better Auth ignores such bodies); 415 for other types.
-pub fn read_body(request: &Request) -> Result<Option<Value>> {
+fn read_body(request: &Request) -> Result<Option<Value>> {
     let bytes = body_bytes(request)?;
     let content_type = request
         .headers()
@@ -59,13 +67,7 @@ pub fn read_body(request: &Request) -> Result<Option<Value>> {
                 .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
                 .collect(),
         ))),
-        Some(other) => Err(Error::client(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            format!(
-                "Content-Type \"{other}\" is not allowed. Allowed types: application/x-www-form-urlencoded, application/json"
-            ),
-        )),
+        Some(other) => Err(unsupported_media_type(other)),
     }
 }
 
@@ -206,37 +208,6 @@ pub fn is_email(text: &str) -> bool {
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     local_ok && tld_ok && hosts_ok
-}
-
-/// A string field of a validated body.
-pub fn string_field(body: &Map<String, Value>, name: &str) -> Option<String> {
-    body.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// A boolean field of a validated body.
-pub fn bool_field(body: &Map<String, Value>, name: &str) -> Option<bool> {
-    body.get(name).and_then(Value::as_bool)
-}
-
-/// Session responses must not be cached by browsers or proxies.
-pub fn no_store(response: &mut Response<Body>) {
-    append_header(response, "cache-control", "no-store");
-    append_header(response, "pragma", "no-cache");
-}
-
-/// Adds `Set-Cookie` for each of `cookies`.
-pub fn set_cookies(response: &mut Response<Body>, cookies: impl IntoIterator<Item = String>) {
-    for cookie in cookies {
-        append_header(response, "set-cookie", &cookie);
-    }
-}
-
-/// Runs a CPU-heavy password operation off the async threads, so one hash does not stall the
-/// runtime (the local API serves many requests on these threads).
-pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(Error::internal)
 }
 
 #[cfg(test)]

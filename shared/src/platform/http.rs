@@ -1,4 +1,5 @@
-//! Reading requests and writing responses: the HTTP plumbing every handler shares.
+//! Reading requests and writing responses: the HTTP plumbing every handler shares, in both
+//! dialects (errors are rendered by [`crate::error`]).
 
 pub use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -10,6 +11,9 @@ use crate::error::{Error, Result};
 /// Largest request body any route accepts. API Gateway allows 10 MB; nothing here needs more
 /// than a task description, so anything bigger is refused before it is parsed.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Responses
 
 /// A JSON response with the given status.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
@@ -23,6 +27,35 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
     );
     response
 }
+
+/// A 200 JSON response.
+pub fn ok_json(body: &impl Serialize) -> Response<Body> {
+    json_response(StatusCode::OK, body)
+}
+
+/// Adds `name: value`, keeping any values already there (Set-Cookie is repeated). A value
+/// that is not a valid header value is dropped: every caller passes ASCII it built itself.
+pub fn append_header(response: &mut Response<Body>, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().append(name, value);
+    }
+}
+
+/// Adds `Set-Cookie` for each of `cookies`.
+pub fn set_cookies(response: &mut Response<Body>, cookies: impl IntoIterator<Item = String>) {
+    for cookie in cookies {
+        append_header(response, "set-cookie", &cookie);
+    }
+}
+
+/// Marks a response that carries a session or a token as not cacheable by browsers or proxies.
+pub fn no_store(response: &mut Response<Body>) {
+    append_header(response, "cache-control", "no-store");
+    append_header(response, "pragma", "no-cache");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
 
 /// The request body as bytes, refusing anything over [`MAX_BODY_BYTES`].
 pub fn body_bytes(request: &Request) -> Result<&[u8]> {
@@ -84,6 +117,25 @@ pub fn bearer_token(request: &Request) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The caller's IP: API Gateway's `requestContext.http.sourceIp` (which a client cannot forge,
+/// unlike X-Forwarded-For), else a single-address X-Forwarded-For.
+pub fn client_ip(request: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    if let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref()
+        && let Some(ip) = context
+            .http
+            .source_ip
+            .as_deref()
+            .filter(|ip| !ip.is_empty())
+    {
+        return Some(ip.to_owned());
+    }
+    header(request, "x-forwarded-for")
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.contains(','))
+        .map(str::to_owned)
 }
 
 /// Deserialises `null` as `Some(None)` and an absent field (with `#[serde(default)]`) as

@@ -1,4 +1,6 @@
-//! JWTs: verification for every task route, and the key set it verifies against.
+//! JWTs, both ways: issuing them like Better Auth's jwt plugin (EdDSA with the newest key of
+//! the `jwks` table, created on first need, or HS256 with the shared secret when
+//! `JWT_ALG=HS256`), and verifying them for every task route.
 //!
 //! Two kinds of token are accepted, and the key decides the algorithm (never the token):
 //! - HS256 signed with `BETTER_AUTH_SECRET`: the shared-secret contract the FastAPI backend used;
@@ -12,18 +14,24 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, errors::ErrorKind};
-use serde::Deserialize;
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header,
+    errors::ErrorKind,
+};
+use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use crate::config::Secret;
+use super::keys::{self, SigningKey};
+use super::users::User;
+use crate::State;
+use crate::config::{JwtIssuing, Secret};
 use crate::db::{Database, DbError};
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// Clock skew tolerated on `exp` (and `nbf`/`iat` where present).
 pub const LEEWAY_SECONDS: u64 = 30;
-/// Better Auth keeps listing an expired key for this long, so tokens it signed stay valid.
-pub const EXPIRED_KEY_GRACE: &str = "30 days";
+/// Lifetime of an issued JWT: 15 minutes, as Better Auth's jwt plugin.
+pub const JWT_LIFETIME_SECONDS: i64 = 15 * 60;
 /// The least time between two reloads of the key set; bounds what random `kid`s can cost.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -59,46 +67,30 @@ impl JwtKeys {
         }
     }
 
-    pub fn issuer(&self) -> &str {
-        &self.issuer
-    }
-
     /// Reads the public keys from the `jwks` table (one round trip). Called in init, and again
     /// when a token names a key we do not know.
     pub async fn load(&self, db: &Database) -> Result<usize, DbError> {
-        let sql = format!(
-            r#"select "id", "publicKey" from "jwks"
-               where "expiresAt" is null or "expiresAt" > now() - interval '{EXPIRED_KEY_GRACE}'"#
-        );
-        let rows = db.query(&sql, &[]).await?;
-        let mut keys = HashMap::new();
-        for row in rows {
-            let kid: String = row.get(0);
-            let public_jwk: String = row.get(1);
-            match decoding_key_from_public_jwk(&public_jwk) {
-                Some(key) => {
-                    keys.insert(kid, key);
-                }
-                None => {
-                    tracing::warn!(%kid, "skipping a jwks row whose public key is not an Ed25519 JWK")
-                }
-            }
-        }
+        let keys: HashMap<String, DecodingKey> =
+            keys::verification_keys(db).await?.into_iter().collect();
         let count = keys.len();
         *self.ed25519.write().expect("key set lock") = keys;
         Ok(count)
     }
 
-    /// Adds a key this instance just created, so its own tokens verify without a reload.
-    pub fn insert(&self, kid: String, public_jwk: &str) {
-        if let Some(key) = decoding_key_from_public_jwk(public_jwk) {
-            self.ed25519.write().expect("key set lock").insert(kid, key);
+    /// Accepts tokens signed with the key this instance just loaded for signing, without a
+    /// reload.
+    fn accept_own_key(&self, signing: &SigningKey) {
+        if let Ok(key) = keys::decoding_key(&signing.public_jwk) {
+            self.ed25519
+                .write()
+                .expect("key set lock")
+                .insert(signing.kid.clone(), key);
         }
     }
 
     /// Verifies a bearer token. Every failure is a 401 with a message that says what was wrong
     /// with the token, never anything about our keys.
-    pub async fn verify(&self, token: &str, db: &Database) -> Result<VerifiedToken, Error> {
+    pub async fn verify(&self, token: &str, db: &Database) -> Result<VerifiedToken> {
         let header = decode_header(token).map_err(|_| Error::unauthorized("Invalid token"))?;
         match header.alg {
             Algorithm::HS256 => decode_with(token, &self.shared_secret, hs256_validation()),
@@ -126,7 +118,7 @@ impl JwtKeys {
 
     /// Reloads the key set, at most once per [`RELOAD_INTERVAL`]. The lock is held across the
     /// reload, so concurrent requests with unknown keys cause one query, not one each.
-    async fn reload_for_unknown_kid(&self, db: &Database) -> Result<(), Error> {
+    async fn reload_for_unknown_kid(&self, db: &Database) -> Result<()> {
         let mut last = self.last_unknown_kid_reload.lock().await;
         if last.is_some_and(|at| at.elapsed() < RELOAD_INTERVAL) {
             return Ok(());
@@ -156,11 +148,7 @@ fn hs256_validation() -> Validation {
     validation
 }
 
-fn decode_with(
-    token: &str,
-    key: &DecodingKey,
-    validation: Validation,
-) -> Result<VerifiedToken, Error> {
+fn decode_with(token: &str, key: &DecodingKey, validation: Validation) -> Result<VerifiedToken> {
     match decode::<VerifiedToken>(token, key, &validation) {
         Ok(data) if !data.claims.sub.is_empty() => Ok(data.claims),
         Ok(_) => Err(Error::unauthorized("Invalid token: empty subject")),
@@ -175,20 +163,6 @@ fn decode_with(
             _ => "Invalid token",
         })),
     }
-}
-
-/// `{"crv":"Ed25519","x":"…","kty":"OKP"}` → a verification key.
-fn decoding_key_from_public_jwk(public_jwk: &str) -> Option<DecodingKey> {
-    #[derive(Deserialize)]
-    struct PublicJwk {
-        kty: String,
-        crv: String,
-        x: String,
-    }
-    let jwk: PublicJwk = serde_json::from_str(public_jwk).ok()?;
-    (jwk.kty == "OKP" && jwk.crv == "Ed25519")
-        .then(|| DecodingKey::from_ed_components(&jwk.x).ok())
-        .flatten()
 }
 
 /// Claims of an HS256 token in the shared-secret contract.
@@ -207,4 +181,87 @@ pub fn issue_hs256(secret: &Secret, claims: &SharedSecretClaims<'_>) -> String {
     let key = jsonwebtoken::EncodingKey::from_secret(secret.expose().as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::HS256), claims, &key)
         .expect("HS256 signing of plain claims cannot fail")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuing
+
+/// Claims in Better Auth's order: `iat`, the whole user, `sub`, `exp`, `iss`, `aud`.
+#[derive(Serialize)]
+struct Claims<'a> {
+    iat: i64,
+    #[serde(flatten)]
+    user: &'a User,
+    sub: &'a str,
+    exp: i64,
+    iss: &'a str,
+    aud: &'a str,
+}
+
+/// A JWT for `user`, signed as configured.
+pub async fn issue(state: &State, user: &User) -> Result<String> {
+    let now = chrono::Utc::now().timestamp();
+    let issuer = state.config.issuer();
+    let claims = Claims {
+        iat: now,
+        user,
+        sub: &user.id,
+        exp: now + JWT_LIFETIME_SECONDS,
+        iss: &issuer,
+        aud: &issuer,
+    };
+    let (header, key) = match state.config.jwt_issuing {
+        JwtIssuing::Hs256 => {
+            let mut header = Header::new(Algorithm::HS256);
+            header.typ = Some("JWT".into());
+            (
+                header,
+                EncodingKey::from_secret(state.config.auth_secret.expose().as_bytes()),
+            )
+        }
+        JwtIssuing::EdDsa => {
+            let signing = signing_key(state).await?;
+            let mut header = Header::new(Algorithm::EdDSA);
+            // Better Auth's header is exactly {"alg":"EdDSA","kid":…}.
+            header.typ = None;
+            header.kid = Some(signing.kid.clone());
+            (header, signing.key)
+        }
+    };
+    jsonwebtoken::encode(&header, &claims, &key).map_err(Error::internal)
+}
+
+/// The instance's signing key: read once (one round trip), created when the table has none.
+pub async fn signing_key(state: &State) -> Result<SigningKey> {
+    state
+        .signing_key
+        .get_or_try_init(|| load_or_create_signing_key(state))
+        .await
+        .cloned()
+}
+
+async fn load_or_create_signing_key(state: &State) -> Result<SigningKey> {
+    let secret = state.config.auth_secret.expose();
+    let signing = match keys::newest_signing_key(&state.db, secret).await? {
+        Some(key) => key,
+        None => {
+            keys::create_key(&state.db, secret).await?;
+            keys::newest_signing_key(&state.db, secret)
+                .await?
+                .ok_or_else(|| Error::internal("no signing key after creating one"))?
+        }
+    };
+    state.jwt.accept_own_key(&signing);
+    Ok(signing)
+}
+
+/// `/jwks`: every public key, creating the first key when there is none, as Better Auth does
+/// on its first call.
+pub async fn public_keys(state: &State) -> Result<serde_json::Value> {
+    let mut keys = keys::public_key_set(&state.db).await?;
+    if keys.is_empty() {
+        signing_key(state).await?;
+        keys = keys::public_key_set(&state.db).await?;
+    }
+    Ok(serde_json::json!({ "keys": keys }))
 }

@@ -57,7 +57,6 @@ pub enum ConnectError {
 #[derive(Clone)]
 pub struct ConnectOptions {
     config: tokio_postgres::Config,
-    ssl_mode: SslMode,
     tls: Option<MakeTlsConnector>,
 }
 
@@ -131,15 +130,7 @@ impl ConnectOptions {
             SslMode::Disable => None,
             mode => Some(tls_connector(mode, &root_cert)?),
         };
-        Ok(ConnectOptions {
-            config,
-            ssl_mode,
-            tls,
-        })
-    }
-
-    pub fn ssl_mode(&self) -> SslMode {
-        self.ssl_mode
+        Ok(ConnectOptions { config, tls })
     }
 
     /// Opens a connection and spawns its driver task. Host names are passed through to TLS,
@@ -343,10 +334,6 @@ impl Database {
             options,
             client: Mutex::new(None),
         }
-    }
-
-    pub fn options(&self) -> &ConnectOptions {
-        &self.options
     }
 
     /// The open connection, or a new one when the old one was closed.

@@ -1,15 +1,26 @@
-//! Ed25519 JWT signing keys in the format of Better Auth's `jwks` table (jwt plugin), including its private-key encryption.
+//! Better Auth's `jwks` table (jwt plugin): Ed25519 key pairs in its JSON formats, its
+//! private-key encryption, and every query on the table. [`super::jwt`] signs and verifies
+//! with what this module reads.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use ed25519_dalek::pkcs8::{EncodePrivateKey, KeypairBytes};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::{SigningKey as Ed25519Key, VerifyingKey};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::{DecodingKey, EncodingKey};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use super::ids::random_id;
+use crate::db::{Database, DbError, quote_literal};
+use crate::error::{Error, Result};
+
+/// Better Auth keeps listing an expired key for this long, so tokens it signed stay valid.
+pub const EXPIRED_KEY_GRACE: &str = "30 days";
 
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
@@ -72,8 +83,10 @@ struct PrivateJwkOut<'a> {
     kty: &'a str,
 }
 
+/// A private OKP JWK as Better Auth stores it encrypted. jsonwebtoken's `Jwk` models public
+/// keys only (it has no `d`), so the private form is read here.
 #[derive(Deserialize)]
-struct JwkIn {
+struct PrivateJwk {
     kty: Option<String>,
     crv: Option<String>,
     x: Option<String>,
@@ -82,7 +95,7 @@ struct JwkIn {
 
 /// Generates an Ed25519 key pair from the OS CSPRNG.
 pub fn generate_ed25519_key() -> GeneratedKey {
-    let signing_key = SigningKey::generate(&mut OsRng);
+    let signing_key = Ed25519Key::generate(&mut OsRng);
     let d = URL_SAFE_NO_PAD.encode(signing_key.to_bytes());
     let x = URL_SAFE_NO_PAD.encode(signing_key.verifying_key().to_bytes());
     let public = PublicJwkOut {
@@ -179,9 +192,9 @@ fn decrypt_hex(hex_payload: &str, secret: &str) -> Result<String, KeyError> {
     String::from_utf8(plaintext).map_err(|_| KeyError::NotUtf8)
 }
 
-fn parse_okp_jwk(jwk_json: &str) -> Result<JwkIn, KeyError> {
+fn parse_private_jwk(jwk_json: &str) -> Result<PrivateJwk, KeyError> {
     // serde_json's messages can quote the offending input, which may be key material: drop them.
-    let jwk: JwkIn = serde_json::from_str(jwk_json)
+    let jwk: PrivateJwk = serde_json::from_str(jwk_json)
         .map_err(|_| KeyError::InvalidJwk("not a JSON JWK object"))?;
     if jwk.kty.as_deref() != Some("OKP") {
         return Err(KeyError::InvalidJwk("kty is not \"OKP\""));
@@ -200,13 +213,13 @@ fn decode_32(b64url: &str, missing: &'static str) -> Result<[u8; 32], KeyError> 
 }
 
 /// Builds the signing key from a private JWK, checking that `x`, when present, matches `d`.
-pub fn signing_key_from_private_jwk(private_jwk_json: &str) -> Result<SigningKey, KeyError> {
-    let jwk = parse_okp_jwk(private_jwk_json)?;
+fn signing_key_from_private_jwk(private_jwk_json: &str) -> Result<Ed25519Key, KeyError> {
+    let jwk = parse_private_jwk(private_jwk_json)?;
     let d = jwk
         .d
         .ok_or(KeyError::InvalidJwk("d is missing: not a private key"))?;
     let signing_key =
-        SigningKey::from_bytes(&decode_32(&d, "d is not 32 bytes of unpadded base64url")?);
+        Ed25519Key::from_bytes(&decode_32(&d, "d is not 32 bytes of unpadded base64url")?);
     if let Some(x) = jwk.x {
         let x = decode_32(&x, "x is not 32 bytes of unpadded base64url")?;
         if signing_key.verifying_key().to_bytes() != x {
@@ -230,20 +243,138 @@ pub fn pkcs8_der_from_private_jwk(private_jwk_json: &str) -> Result<Vec<u8>, Key
     Ok(der.as_bytes().to_vec())
 }
 
-/// The base64url `x` of a public JWK (as stored in `jwks.publicKey`), checked to be an Ed25519 point.
-pub fn public_key_x_from_public_jwk(public_jwk_json: &str) -> Result<String, KeyError> {
-    let jwk = parse_okp_jwk(public_jwk_json)?;
-    let x = jwk.x.ok_or(KeyError::InvalidJwk("x is missing"))?;
-    let bytes = decode_32(&x, "x is not 32 bytes of unpadded base64url")?;
-    VerifyingKey::from_bytes(&bytes)
+/// The verification key of a public JWK (as stored in `jwks.publicKey`), read with
+/// jsonwebtoken's JWK type and checked to be an Ed25519 point.
+pub fn decoding_key(public_jwk_json: &str) -> Result<DecodingKey, KeyError> {
+    let jwk: Jwk = serde_json::from_str(public_jwk_json)
+        .map_err(|_| KeyError::InvalidJwk("not a JSON JWK object"))?;
+    let AlgorithmParameters::OctetKeyPair(okp) = &jwk.algorithm else {
+        return Err(KeyError::InvalidJwk("kty is not \"OKP\""));
+    };
+    if okp.curve != EllipticCurve::Ed25519 {
+        return Err(KeyError::InvalidJwk("crv is not \"Ed25519\""));
+    }
+    let x = decode_32(&okp.x, "x is not 32 bytes of unpadded base64url")?;
+    VerifyingKey::from_bytes(&x)
         .map_err(|_| KeyError::InvalidJwk("x is not an Ed25519 public key"))?;
-    Ok(x)
+    DecodingKey::from_jwk(&jwk).map_err(|_| KeyError::InvalidJwk("x is not an Ed25519 public key"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+/// The key new EdDSA tokens are signed with, decrypted from the newest row.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    /// `jwks.publicKey`, so the verifier can accept this instance's own tokens at once.
+    pub public_jwk: String,
+    pub key: EncodingKey,
+}
+
+/// Every verification key: unexpired ones, and expired ones within [`EXPIRED_KEY_GRACE`]. A
+/// row that is not an Ed25519 JWK is skipped with a warning. One round trip.
+pub async fn verification_keys(db: &Database) -> Result<Vec<(String, DecodingKey)>, DbError> {
+    let sql = format!(
+        r#"select "id", "publicKey" from "jwks"
+           where "expiresAt" is null or "expiresAt" > now() - interval '{EXPIRED_KEY_GRACE}'"#
+    );
+    let rows = db.query(&sql, &[]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let kid: String = row.get(0);
+            match decoding_key(row.get(1)) {
+                Ok(key) => Some((kid, key)),
+                Err(err) => {
+                    tracing::warn!(%kid, error = %err, "skipping a jwks row whose public key is not an Ed25519 JWK");
+                    None
+                }
+            }
+        })
+        .collect())
+}
+
+/// The newest unexpired key, decrypted with the secret. One round trip.
+pub async fn newest_signing_key(db: &Database, secret: &str) -> Result<Option<SigningKey>> {
+    let sql = r#"select "id", "publicKey", "privateKey" from "jwks"
+                 where "expiresAt" is null or "expiresAt" > now()
+                 order by "createdAt" desc limit 1"#;
+    let Some(row) = db.query_opt(sql, &[]).await? else {
+        return Ok(None);
+    };
+    let (kid, public_jwk, stored): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    let private_jwk = decrypt_private_key(&stored, secret).map_err(|err| {
+        Error::internal(format!(
+            "jwks key {kid} cannot be decrypted with BETTER_AUTH_SECRET: {err}"
+        ))
+    })?;
+    let der = pkcs8_der_from_private_jwk(&private_jwk).map_err(Error::internal)?;
+    Ok(Some(SigningKey {
+        kid,
+        public_jwk,
+        key: EncodingKey::from_ed_der(&der),
+    }))
+}
+
+/// Inserts a new key unless a usable one exists, under a transaction-scoped advisory lock, so
+/// instances racing through their first token create one key between them. One round trip.
+pub async fn create_key(db: &Database, secret: &str) -> Result<()> {
+    let generated = generate_ed25519_key();
+    let kid = random_id();
+    let encrypted = encrypt_private_key(&generated.private_jwk_json, secret);
+    let sql = format!(
+        r#"select pg_advisory_xact_lock(7303026283713041734);
+           insert into "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv")
+           select {}, {}, {}, now(), null, 'EdDSA', 'Ed25519'
+           where not exists (select 1 from "jwks" where "expiresAt" is null or "expiresAt" > now());"#,
+        quote_literal(&kid),
+        quote_literal(&generated.public_jwk_json),
+        quote_literal(&encrypted),
+    );
+    db.batch(&sql).await?;
+    tracing::info!("created a JWT signing key (or found one another instance created)");
+    Ok(())
+}
+
+/// The public key set `/jwks` serves, in Better Auth's key order (`alg`, `crv`, the stored
+/// public JWK's keys, `kid`), with its 30-day grace for expired keys. One round trip.
+pub async fn public_key_set(db: &Database) -> Result<Vec<serde_json::Value>> {
+    let sql = format!(
+        r#"select "id", "publicKey", "alg", "crv" from "jwks"
+           where "expiresAt" is null or "expiresAt" > now() - interval '{EXPIRED_KEY_GRACE}'
+           order by "createdAt""#
+    );
+    let rows = db.query(&sql, &[]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let public: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(row.get::<_, &str>("publicKey")).ok()?;
+            let mut key = serde_json::Map::new();
+            key.insert(
+                "alg".into(),
+                row.get::<_, Option<String>>("alg")
+                    .unwrap_or_else(|| "EdDSA".into())
+                    .into(),
+            );
+            key.insert(
+                "crv".into(),
+                row.get::<_, Option<String>>("crv")
+                    .unwrap_or_else(|| "Ed25519".into())
+                    .into(),
+            );
+            key.extend(public);
+            key.insert("kid".into(), row.get::<_, String>("id").into());
+            Some(serde_json::Value::Object(key))
+        })
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ed25519_dalek::{Signature, Signer, Verifier};
+    use ed25519_dalek::{Signature, Signer};
 
     // Produced by tests/vectors/make-vectors.mjs in one run: a real better-auth 1.7.25 server
     // (memory adapter, jwt plugin) created the jwks row on sign-up + /token; the encrypted
@@ -385,15 +516,18 @@ mod tests {
     #[test]
     fn better_auth_jwt_verifies_and_resigns_identically() {
         let (signing_input, signature_b64) = BA_JWT.rsplit_once('.').unwrap();
-        let x = public_key_x_from_public_jwk(BA_PUBLIC_KEY).unwrap();
-        let verifying_key =
-            VerifyingKey::from_bytes(&URL_SAFE_NO_PAD.decode(x).unwrap().try_into().unwrap())
-                .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims::<&str>(&[]);
+        jsonwebtoken::decode::<serde_json::Value>(
+            BA_JWT,
+            &decoding_key(BA_PUBLIC_KEY).unwrap(),
+            &validation,
+        )
+        .expect("Better Auth's token verifies with the key read from its public JWK");
         let signature =
             Signature::from_slice(&URL_SAFE_NO_PAD.decode(signature_b64).unwrap()).unwrap();
-        verifying_key
-            .verify(signing_input.as_bytes(), &signature)
-            .unwrap();
         let signing_key = signing_key_from_private_jwk(BA_PRIVATE_JWK).unwrap();
         assert_eq!(signing_key.sign(signing_input.as_bytes()), signature);
     }
@@ -404,7 +538,9 @@ mod tests {
         assert_eq!(hex::encode(&der), NODE_PKCS8_DER_HEX);
         use ed25519_dalek::pkcs8::DecodePrivateKey;
         assert_eq!(
-            SigningKey::from_pkcs8_der(&der).unwrap().to_bytes(),
+            ed25519_dalek::SigningKey::from_pkcs8_der(&der)
+                .unwrap()
+                .to_bytes(),
             signing_key_from_private_jwk(BA_PRIVATE_JWK)
                 .unwrap()
                 .to_bytes()
@@ -412,11 +548,16 @@ mod tests {
     }
 
     #[test]
-    fn public_key_x_is_read_from_better_auths_public_jwk() {
-        assert_eq!(
-            public_key_x_from_public_jwk(BA_PUBLIC_KEY).unwrap(),
-            "d-FqX-nKSNyudcM7gueC2lKzRNySJHW_FNc3HO7-f4E"
-        );
+    fn public_jwks_that_are_not_ed25519_points_are_refused() {
+        assert!(decoding_key(BA_PUBLIC_KEY).is_ok());
+        for bad in [
+            r#"{"crv":"Ed25519","x":"short","kty":"OKP"}"#,
+            r#"{"crv":"X25519","x":"d-FqX-nKSNyudcM7gueC2lKzRNySJHW_FNc3HO7-f4E","kty":"OKP"}"#,
+            r#"{"kty":"oct","k":"c2VjcmV0"}"#,
+            "not json",
+        ] {
+            assert!(decoding_key(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -441,11 +582,12 @@ mod tests {
     fn generated_key_pair_is_consistent_and_fresh() {
         let key = generate_ed25519_key();
         let signing_key = signing_key_from_private_jwk(&key.private_jwk_json).unwrap();
-        let x = public_key_x_from_public_jwk(&key.public_jwk_json).unwrap();
+        let public: serde_json::Value = serde_json::from_str(&key.public_jwk_json).unwrap();
         assert_eq!(
             URL_SAFE_NO_PAD.encode(signing_key.verifying_key().to_bytes()),
-            x
+            public["x"]
         );
+        assert!(decoding_key(&key.public_jwk_json).is_ok());
         assert_ne!(
             key.private_jwk_json,
             generate_ed25519_key().private_jwk_json
@@ -487,7 +629,7 @@ mod tests {
             r#"{"crv":"Ed25519","x":"AAAA","kty":"OKP"}"#,
             r#"{"crv":"P-256","x":"d-FqX-nKSNyudcM7gueC2lKzRNySJHW_FNc3HO7-f4E","kty":"OKP"}"#,
         ] {
-            assert!(public_key_x_from_public_jwk(jwk).is_err(), "{jwk}");
+            assert!(decoding_key(jwk).is_err(), "{jwk}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! Password rules and hashing: argon2id for new hashes, plus verification of Better Auth's scrypt hashes.
 //!
-//! Everything here is CPU- and memory-heavy (argon2id uses 19 MiB, scrypt 32 MiB): call it from
-//! `tokio::task::spawn_blocking`, never directly on an async worker thread.
+//! Hashing is CPU- and memory-heavy (argon2id uses 19 MiB, scrypt 32 MiB): handlers call the
+//! async [`hash`] and [`verify`], which run it on tokio's blocking threads, never on an async
+//! worker thread (local-api serves many requests on those).
 
 use std::sync::LazyLock;
 
@@ -11,7 +12,9 @@ use rand::rngs::OsRng;
 use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
 
+use super::errors::{self, ErrorCode};
 use super::ids::random_id;
+use crate::error::{Error, Result};
 
 /// Better Auth's default `emailAndPassword.minPasswordLength`.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
@@ -38,7 +41,7 @@ const SCRYPT_KEY_LEN: usize = 64;
 const SCRYPT_SALT_HEX_LEN: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordLengthProblem {
+enum PasswordLengthProblem {
     TooShort,
     TooLong,
 }
@@ -47,7 +50,7 @@ pub enum PasswordLengthProblem {
 ///
 /// Better Auth compares JS `password.length`, which counts UTF-16 code units on the password as
 /// received (before NFKC), so an emoji outside the BMP counts as 2.
-pub fn password_length_problem(password: &str) -> Option<PasswordLengthProblem> {
+fn password_length_problem(password: &str) -> Option<PasswordLengthProblem> {
     let length = password.encode_utf16().count();
     if length < MIN_PASSWORD_LENGTH {
         Some(PasswordLengthProblem::TooShort)
@@ -56,6 +59,39 @@ pub fn password_length_problem(password: &str) -> Option<PasswordLengthProblem> 
     } else {
         None
     }
+}
+
+/// Better Auth's length rule as its error code (`PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`).
+pub fn length_error(password: &str) -> Option<ErrorCode> {
+    password_length_problem(password).map(|problem| match problem {
+        PasswordLengthProblem::TooShort => errors::PASSWORD_TOO_SHORT,
+        PasswordLengthProblem::TooLong => errors::PASSWORD_TOO_LONG,
+    })
+}
+
+/// [`hash_password`] on a blocking thread.
+pub async fn hash(password: String) -> Result<String> {
+    blocking(move || hash_password(&password)).await
+}
+
+/// [`verify_password`] on a blocking thread. Without a stored hash (an unknown email, a user
+/// without a password) it verifies against a dummy hash and answers `false`, so the response
+/// time does not tell the cases apart.
+pub async fn verify(password: String, stored_hash: Option<String>) -> Result<bool> {
+    blocking(move || match stored_hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            verify_against_dummy(&password);
+            false
+        }
+    })
+    .await
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(Error::internal)
 }
 
 fn normalize(password: &str) -> String {
@@ -154,7 +190,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_id(
 
 /// Does the work of verifying against a real argon2id hash, for sign-in attempts with an unknown
 /// email, so response time does not reveal whether the account exists.
-pub fn verify_against_dummy(password: &str) {
+fn verify_against_dummy(password: &str) {
     std::hint::black_box(verify_password(password, &DUMMY_HASH));
 }
 

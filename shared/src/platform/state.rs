@@ -1,7 +1,7 @@
 //! What a function builds once per cold start and every request borrows.
 
-use crate::auth::JwtKeys;
-use crate::auth::signing::SigningKey;
+use crate::better_auth::jwt::JwtKeys;
+use crate::better_auth::keys::SigningKey;
 use crate::config::{Config, ConfigError};
 use crate::db::{ConnectError, ConnectOptions, Database};
 

@@ -1,4 +1,5 @@
-//! Better Auth's signed cookie values (`<value>.<base64 HMAC-SHA256>`, URI-encoded) and `Cookie` header lookup.
+//! Better Auth's cookies: signed values (`<value>.<base64 HMAC-SHA256>`, URI-encoded), the
+//! `Cookie` header lookup, and the session cookies' names, attributes and Set-Cookie values.
 
 use base64::Engine as _;
 use base64::alphabet;
@@ -6,6 +7,11 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STAN
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::Sha256;
+
+use super::sessions::SESSION_LIFETIME;
+use crate::config::Config;
+use crate::http::{append_header, header, set_cookies};
+use crate::{Body, Request, Response};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -132,6 +138,135 @@ fn strip_quotes(value: &str) -> &str {
     let mut chars = inner.chars();
     chars.next_back();
     chars.as_str()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session cookies: names, attributes, and the Set-Cookie values of each outcome
+
+/// Cookie names, with `__Secure-` when cookies are Secure (as Better Auth names them).
+struct CookieNames {
+    pub session_token: String,
+    pub session_data: String,
+    pub dont_remember: String,
+}
+
+impl CookieNames {
+    fn for_config(config: &Config) -> Self {
+        let prefix = if config.secure_cookies() {
+            "__Secure-better-auth."
+        } else {
+            "better-auth."
+        };
+        CookieNames {
+            session_token: format!("{prefix}session_token"),
+            session_data: format!("{prefix}session_data"),
+            dont_remember: format!("{prefix}dont_remember"),
+        }
+    }
+}
+
+/// The session token in the request's validly signed session cookie.
+pub fn session_token(request: &Request, config: &Config) -> Option<String> {
+    let names = CookieNames::for_config(config);
+    header(request, "cookie")
+        .and_then(|cookies| cookie_value(cookies, &names.session_token))
+        .and_then(|value| verify_signed_cookie_value(value, config.auth_secret.expose()))
+}
+
+/// Whether the request carries a validly signed `dont_remember` cookie.
+pub fn has_dont_remember(request: &Request, config: &Config) -> bool {
+    let names = CookieNames::for_config(config);
+    header(request, "cookie")
+        .and_then(|cookies| cookie_value(cookies, &names.dont_remember))
+        .and_then(|value| verify_signed_cookie_value(value, config.auth_secret.expose()))
+        .is_some_and(|value| value == "true")
+}
+
+/// Whether the request has any Cookie header (which makes Better Auth check the Origin).
+pub fn has_cookie_header(request: &Request) -> bool {
+    request.headers().contains_key("cookie")
+}
+
+fn cookie_attributes(config: &Config) -> String {
+    let mut attributes = format!("Path=/; HttpOnly; SameSite={}", config.same_site.as_str());
+    if config.secure_cookies() {
+        attributes.push_str("; Secure");
+    }
+    attributes
+}
+
+/// `Set-Cookie` values for a new or extended session: the signed token (no Max-Age for a
+/// `rememberMe: false` session), and for such a session the `dont_remember` marker.
+pub fn session_cookies(config: &Config, token: &str, remember: bool) -> Vec<String> {
+    let names = CookieNames::for_config(config);
+    let secret = config.auth_secret.expose();
+    let attributes = cookie_attributes(config);
+    let signed = sign_cookie_value(token, secret);
+    if remember {
+        vec![format!(
+            "{}={signed}; Max-Age={}; {attributes}",
+            names.session_token,
+            SESSION_LIFETIME.num_seconds()
+        )]
+    } else {
+        vec![
+            format!("{}={signed}; {attributes}", names.session_token),
+            format!(
+                "{}={}; {attributes}",
+                names.dont_remember,
+                sign_cookie_value("true", secret)
+            ),
+        ]
+    }
+}
+
+/// The cookie that removes a `dont_remember` marker.
+fn clear_dont_remember_cookie(config: &Config) -> String {
+    format!(
+        "{}=; Max-Age=0; {}",
+        CookieNames::for_config(config).dont_remember,
+        cookie_attributes(config)
+    )
+}
+
+/// The three cookies Better Auth clears on sign-out and for a dead session.
+pub fn clearing_cookies(config: &Config) -> Vec<String> {
+    let names = CookieNames::for_config(config);
+    let attributes = cookie_attributes(config);
+    [names.session_token, names.session_data, names.dont_remember]
+        .into_iter()
+        .map(|name| format!("{name}=; Max-Age=0; {attributes}"))
+        .collect()
+}
+
+/// The `set-auth-token` header value: `<token>.<signature>`, not URL-encoded.
+pub fn bearer_header_value(config: &Config, token: &str) -> String {
+    percent_encoding::percent_decode_str(&sign_cookie_value(token, config.auth_secret.expose()))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// What sign-up and sign-in add to their response: the session cookie(s), the cleared
+/// `dont_remember` marker when a remembered session replaces a short one, and the bearer
+/// plugin's `set-auth-token` for clients that cannot use cookies.
+pub fn set_signed_in(
+    config: &Config,
+    request: &Request,
+    response: &mut Response<Body>,
+    token: &str,
+    remember: bool,
+) {
+    let mut cookies = session_cookies(config, token, remember);
+    if remember && has_dont_remember(request, config) {
+        cookies.push(clear_dont_remember_cookie(config));
+    }
+    set_cookies(response, cookies);
+    append_header(
+        response,
+        "set-auth-token",
+        &bearer_header_value(config, token),
+    );
+    append_header(response, "access-control-expose-headers", "set-auth-token");
 }
 
 #[cfg(test)]

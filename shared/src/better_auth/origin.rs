@@ -6,12 +6,15 @@
 //!   is present is checked; else (curl, server-to-server) the request passes.
 //! - `callbackURL` must be relative or on a trusted origin.
 
+use super::cookies::has_cookie_header;
+use super::errors::{
+    CROSS_SITE_NAVIGATION_LOGIN_BLOCKED, INVALID_CALLBACK_URL, INVALID_ORIGIN,
+    MISSING_OR_NULL_ORIGIN,
+};
 use crate::Request;
 use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::http::{StatusCode, header};
-
-use super::session::has_cookie_header;
+use crate::error::Result;
+use crate::http::header;
 
 /// Whether the route is a login form target (sign-in, sign-up), which gets the stricter
 /// first-login checks even without cookies.
@@ -19,10 +22,6 @@ use super::session::has_cookie_header;
 pub enum Route {
     Login,
     Other,
-}
-
-fn forbidden(code: &'static str, message: &'static str) -> Error {
-    Error::client(StatusCode::FORBIDDEN, code, message)
 }
 
 /// The request's Origin, or the origin of its Referer when Origin is absent.
@@ -40,18 +39,12 @@ fn request_origin(request: &Request) -> Option<String> {
 
 fn validate_origin(config: &Config, request: &Request) -> Result<()> {
     match request_origin(request) {
-        None => Err(forbidden(
-            "MISSING_OR_NULL_ORIGIN",
-            "Missing or null Origin",
-        )),
-        Some(origin) if origin.is_empty() || origin == "null" => Err(forbidden(
-            "MISSING_OR_NULL_ORIGIN",
-            "Missing or null Origin",
-        )),
+        None => Err(MISSING_OR_NULL_ORIGIN.into()),
+        Some(origin) if origin.is_empty() || origin == "null" => Err(MISSING_OR_NULL_ORIGIN.into()),
         Some(origin) if config.is_trusted_origin(origin.trim_end_matches('/')) => Ok(()),
         Some(origin) => {
             tracing::warn!(%origin, "refused a request from an untrusted origin");
-            Err(forbidden("INVALID_ORIGIN", "Invalid origin"))
+            Err(INVALID_ORIGIN.into())
         }
     }
 }
@@ -76,10 +69,7 @@ pub fn check_post(config: &Config, request: &Request, route: Route) -> Result<()
     );
     if site.is_some() || mode.is_some() || dest.is_some() {
         if site == Some("cross-site") && mode == Some("navigate") {
-            return Err(forbidden(
-                "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
-                "Cross-site navigation login blocked. This request appears to be a CSRF attack.",
-            ));
+            return Err(CROSS_SITE_NAVIGATION_LOGIN_BLOCKED.into());
         }
         return validate_origin(config, request);
     }
@@ -100,6 +90,6 @@ pub fn check_callback_url(config: &Config, callback_url: &str) -> Result<()> {
     if relative || trusted {
         Ok(())
     } else {
-        Err(forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))
+        Err(INVALID_CALLBACK_URL.into())
     }
 }

@@ -1,13 +1,9 @@
-//! The entry point every function's `main` calls: build the state once, then serve; and the
-//! one place logging is set up.
+//! Log lines, in one place for the Lambda functions and local-api alike: JSON in Lambda (one
+//! object per line, the request id on each), text elsewhere, and the level caps that keep
+//! library loggers from printing secrets whatever `RUST_LOG` asks for.
 
-use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
-use std::time::Instant;
 
-use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Request, Response, service_fn};
 use tracing::field::{Field, Visit};
 use tracing::{Dispatch, Event, Subscriber};
 use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
@@ -18,85 +14,6 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, Registry};
 
-use crate::{Body, State};
-
-pub use lambda_http::Error;
-
-/// Initialises logging, builds [`State`] (config, secret, database, keys) once per cold start,
-/// and hands every invocation to `handler`.
-///
-/// The state is leaked on purpose: it lives as long as the process, and a `'static` borrow is
-/// what lets `handler` be a plain `async fn(&State, Request)`.
-pub async fn run<H, F>(handler: H) -> Result<(), Error>
-where
-    H: Fn(&'static State, Request) -> F,
-    F: Future<Output = Response<Body>> + Send,
-{
-    init_logging();
-    let started = Instant::now();
-    let state = match State::init().await {
-        Ok(state) => state,
-        Err(err) => {
-            // One clear line naming the problem; the error types never carry secret values.
-            tracing::error!(error = %err, "init failed");
-            return Err(err.into());
-        }
-    };
-    tracing::info!(
-        init_ms = started.elapsed().as_millis() as u64,
-        "initialised"
-    );
-    let state: &'static State = Box::leak(Box::new(state));
-    // lambda_runtime runs each invocation inside its "Lambda runtime invoke" span, which
-    // carries `requestId`; every line logged from here on (ours, the database's) names it.
-    lambda_http::run(service_fn(move |request: Request| {
-        let line = RequestLine::start(&request);
-        let response = handler(state, request);
-        async move {
-            let response = response.await;
-            line.finish(response.status());
-            Ok::<_, Infallible>(response)
-        }
-    }))
-    .await
-}
-
-/// The request line [`run`] logs for each invocation, started before the handler runs.
-pub struct RequestLine {
-    method: Method,
-    path: String,
-    started: Instant,
-}
-
-impl RequestLine {
-    pub fn start(request: &Request) -> RequestLine {
-        RequestLine {
-            method: request.method().clone(),
-            path: request.uri().path().to_owned(),
-            started: Instant::now(),
-        }
-    }
-
-    /// Logs the line with the response's status and the time since [`RequestLine::start`].
-    pub fn finish(self, status: StatusCode) {
-        log_response(&self.method, &self.path, status, self.started);
-    }
-}
-
-/// One line per request, for operators: method, path, status and latency. Never headers or
-/// bodies, which carry tokens, cookies and passwords.
-pub fn log_response(method: &Method, path: &str, status: StatusCode, started: Instant) {
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if status.is_server_error() {
-        tracing::error!(%method, path, status = status.as_u16(), elapsed_ms, "request failed");
-    } else {
-        tracing::info!(%method, path, status = status.as_u16(), elapsed_ms, "request");
-    }
-}
-
-// ------------------------------------------------------------------------------------------
-// Logging
-
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -104,8 +21,12 @@ pub enum LogFormat {
     /// `level`, `message`, the fields of every enclosing span (so `requestId` during an
     /// invocation), the event's fields, `target`.
     Json,
-    /// Human-readable text, the span context in front (`Lambda runtime invoke{requestId=…}:`).
+    /// Human-readable text, the span context in front (`Lambda runtime invoke{requestId=…}:`),
+    /// without timestamps (CloudWatch stamps every line).
     Text,
+    /// Text for a developer's terminal (local-api), on stderr so a command's stdout stays its
+    /// output: timestamps, and colours when stderr is a terminal.
+    Local,
 }
 
 impl LogFormat {
@@ -119,21 +40,22 @@ impl LogFormat {
     }
 }
 
-/// Logs to stdout (CloudWatch), as JSON when Lambda's log format is JSON (the template sets
-/// it) and text otherwise. The filter is `RUST_LOG` (the template sets it from its `LogLevel`
-/// parameter), else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`; see [`log_dispatch`] for the
-/// levels some libraries are held below whatever the filter says. Calling it again is a no-op.
-pub fn init_logging() {
+/// Logs to stdout in `format` (stderr for [`LogFormat::Local`]). The filter is `RUST_LOG` (the template sets it from its
+/// `LogLevel` parameter), else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`; see
+/// [`dispatch`] for the levels some libraries are held below whatever the filter says. Also
+/// routes the `log` crate's records (tokio-postgres, refinery) into the same output. Calling
+/// it again is a no-op.
+pub fn init(format: LogFormat) {
     let directives = std::env::var("RUST_LOG")
         .ok()
         .filter(|value| !value.trim().is_empty())
         .or_else(|| std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())
         .unwrap_or_default();
-    // Also routes the `log` crate's records (tokio-postgres, refinery) into the same output.
-    if log_dispatch(std::io::stdout, LogFormat::from_env(), &directives)
-        .try_init()
-        .is_err()
-    {
+    let dispatch = match format {
+        LogFormat::Local => dispatch(std::io::stderr, format, &directives),
+        _ => dispatch(std::io::stdout, format, &directives),
+    };
+    if dispatch.try_init().is_err() {
         return; // already initialised
     }
     // A panic as a log line like any other, so it carries the request id. The release profile
@@ -164,10 +86,10 @@ pub const LOG_CAPS: &[(&str, LevelFilter)] = &[
 /// whatever the level.
 const INVOCATION_SPAN_TARGET: &str = "lambda_runtime::layers::trace";
 
-/// The subscriber [`init_logging`] installs, writing to `writer`: `directives` in `RUST_LOG`
+/// The subscriber [`init`] installs, writing to `writer`: `directives` in `RUST_LOG`
 /// syntax (empty: `info`), then [`LOG_CAPS`] on top, which no directive can lift. Tests install
 /// it with their own writer to check what production would log.
-pub fn log_dispatch<W>(writer: W, format: LogFormat, directives: &str) -> Dispatch
+pub fn dispatch<W>(writer: W, format: LogFormat, directives: &str) -> Dispatch
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -190,6 +112,10 @@ where
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(false)
             .without_time() // CloudWatch stamps every line
+            .with_writer(writer)
+            .boxed(),
+        LogFormat::Local => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(writer)
             .boxed(),
     };
@@ -323,7 +249,7 @@ mod tests {
 
     fn capture(format: LogFormat, directives: &str, body: impl FnOnce()) -> String {
         let buffer = Buffer::default();
-        tracing::dispatcher::with_default(&log_dispatch(buffer.clone(), format, directives), body);
+        tracing::dispatcher::with_default(&dispatch(buffer.clone(), format, directives), body);
         String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
     }
 
@@ -360,7 +286,7 @@ mod tests {
         assert_eq!(lines[1]["message"], "request");
         assert_eq!(lines[1]["status"], 200);
         assert_eq!(lines[1]["path"], "/x");
-        assert_eq!(lines[1]["target"], "shared::lambda::tests");
+        assert_eq!(lines[1]["target"], "shared::platform::logging::tests");
         assert!(lines[1]["timestamp"].as_str().unwrap().ends_with('Z'));
         assert_eq!(lines[2]["requestId"], "req-1", "outer span fields too");
         assert_eq!(lines[2]["step"], "db");

@@ -1,0 +1,91 @@
+//! Better Auth's error codes, as better-auth 1.7.25 answers them: status, code and message, one
+//! line each (`core/error/codes.ts` and the routes' own `APIError`s). Handlers name a code and
+//! never spell its text; the better-auth client maps `code` to its UI messages.
+
+use std::borrow::Cow;
+
+use crate::error::Error;
+use crate::http::StatusCode;
+
+/// One of Better Auth's errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+impl From<ErrorCode> for Error {
+    fn from(error: ErrorCode) -> Error {
+        Error::client(error.status, error.code, error.message)
+    }
+}
+
+macro_rules! catalogue {
+    ($($code:ident = $status:ident, $message:literal;)*) => {
+        $(
+            pub const $code: ErrorCode = ErrorCode {
+                status: StatusCode::$status,
+                code: stringify!($code),
+                message: $message,
+            };
+        )*
+        /// Every code above, for the test that checks them all.
+        #[cfg(test)]
+        const ALL: &[ErrorCode] = &[$($code),*];
+    };
+}
+
+catalogue! {
+    // Credentials and sign-up
+    INVALID_EMAIL = BAD_REQUEST, "Invalid email";
+    INVALID_EMAIL_OR_PASSWORD = UNAUTHORIZED, "Invalid email or password";
+    PASSWORD_TOO_SHORT = BAD_REQUEST, "Password too short";
+    PASSWORD_TOO_LONG = BAD_REQUEST, "Password too long";
+    USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL = UNPROCESSABLE_ENTITY, "User already exists. Use another email.";
+    // Sessions
+    UNAUTHORIZED = UNAUTHORIZED, "Unauthorized";
+    // Origin and CSRF checks
+    INVALID_ORIGIN = FORBIDDEN, "Invalid origin";
+    MISSING_OR_NULL_ORIGIN = FORBIDDEN, "Missing or null Origin";
+    CROSS_SITE_NAVIGATION_LOGIN_BLOCKED = FORBIDDEN, "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
+    INVALID_CALLBACK_URL = FORBIDDEN, "Invalid callbackURL";
+}
+
+/// zod's body validation failure; the message lists every issue (see [`super::body`]).
+pub fn validation_error(message: impl Into<Cow<'static, str>>) -> Error {
+    Error::client(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+}
+
+/// better-call's answer to a body of a type it does not parse.
+pub fn unsupported_media_type(content_type: &str) -> Error {
+    Error::client(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        format!(
+            "Content-Type \"{content_type}\" is not allowed. Allowed types: application/x-www-form-urlencoded, application/json"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_a_client_error_named_like_its_constant() {
+        for error in ALL {
+            assert!(error.status.is_client_error(), "{}", error.code);
+            assert!(
+                error
+                    .code
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{}",
+                error.code
+            );
+            let rendered = Error::from(*error).into_response(crate::Dialect::BetterAuth);
+            assert_eq!(rendered.status(), error.status);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Sessions as Better Auth stores and serialises them, and how a request presents one.
+//!
+//! A session is a row in `session` whose `token` (32 random characters, stored raw) the
+//! browser holds in the signed `better-auth.session_token` cookie ([`super::cookies`]), or an
+//! API client sends as `Authorization: Bearer <token>[.<signature>]` (Better Auth's bearer
+//! plugin). Sessions last 7 days and slide: once a day has passed, reading one extends it.
+
+use chrono::Duration;
+use serde::Serialize;
+use tokio_postgres::Row;
+use tokio_postgres::types::Type;
+
+use super::cookies::{self, verify_signed_cookie_value};
+use super::ids::random_id;
+use super::users::{Timestamp, USER_COLUMNS, User, user_from};
+use crate::config::Config;
+use crate::db::Database;
+use crate::error::Result;
+use crate::http::{bearer_token, client_ip, header};
+use crate::{Request, State};
+
+pub const SESSION_LIFETIME: Duration = Duration::days(7);
+/// A session is extended when it is read and at least this much of it has passed.
+pub const SESSION_UPDATE_AGE: Duration = Duration::days(1);
+/// `rememberMe: false` sessions last a day and are not extended.
+pub const SHORT_SESSION_LIFETIME: Duration = Duration::days(1);
+
+/// A session, serialised with Better Auth's keys in Better Auth's order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub expires_at: Timestamp,
+    pub token: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub user_id: String,
+    pub id: String,
+}
+
+/// Where a request came from, recorded on its session.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    pub fn of(request: &Request) -> Self {
+        ClientInfo {
+            ip_address: client_ip(request),
+            user_agent: header(request, "user-agent").map(str::to_owned),
+        }
+    }
+}
+
+impl Session {
+    /// A new session for `user_id`, not yet stored.
+    pub fn new(user_id: &str, client: &ClientInfo, remember: bool) -> Self {
+        let now = Timestamp::now();
+        let lifetime = if remember {
+            SESSION_LIFETIME
+        } else {
+            SHORT_SESSION_LIFETIME
+        };
+        Session {
+            expires_at: Timestamp(now.0 + lifetime),
+            token: random_id(),
+            created_at: now,
+            updated_at: now,
+            ip_address: client.ip_address.clone(),
+            user_agent: client.user_agent.clone(),
+            user_id: user_id.to_owned(),
+            id: random_id(),
+        }
+    }
+
+    /// Better Auth's sliding rule: extend once `updateAge` of the lifetime has passed.
+    pub fn needs_extending(&self, now: Timestamp) -> bool {
+        self.expires_at.0 - SESSION_LIFETIME + SESSION_UPDATE_AGE <= now.0
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+const SESSION_COLUMNS: &str = r#"s."id" as session_id, s."expiresAt", s."token", s."createdAt" as session_created_at,
+    s."updatedAt" as session_updated_at, s."ipAddress", s."userAgent", s."userId""#;
+
+fn session_from(row: &Row) -> Session {
+    Session {
+        id: row.get("session_id"),
+        expires_at: Timestamp(row.get("expiresAt")),
+        token: row.get("token"),
+        created_at: Timestamp(row.get("session_created_at")),
+        updated_at: Timestamp(row.get("session_updated_at")),
+        ip_address: row.get("ipAddress"),
+        user_agent: row.get("userAgent"),
+        user_id: row.get("userId"),
+    }
+}
+
+pub async fn insert_session(db: &Database, session: &Session) -> Result<()> {
+    let sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+                 values ($1, $2, $3, $4, $4, $5, $6, $7)"#;
+    db.query(
+        sql,
+        &[
+            (&session.id, Type::TEXT),
+            (&session.expires_at.0, Type::TIMESTAMPTZ),
+            (&session.token, Type::TEXT),
+            (&session.created_at.0, Type::TIMESTAMPTZ),
+            (&session.ip_address, Type::TEXT),
+            (&session.user_agent, Type::TEXT),
+            (&session.user_id, Type::TEXT),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The session with `token` and its user, if the row exists (expired or not).
+async fn find_session(db: &Database, token: &str) -> Result<Option<(Session, User)>> {
+    let sql = format!(
+        r#"select {SESSION_COLUMNS}, {USER_COLUMNS} from "session" s
+           join "user" u on u."id" = s."userId" where s."token" = $1"#
+    );
+    let row = db.query_opt(&sql, &[(&token, Type::TEXT)]).await?;
+    Ok(row.map(|row| (session_from(&row), user_from(&row))))
+}
+
+/// Moves the expiry to `now + 7 days`.
+pub async fn extend_session(db: &Database, session: &mut Session, now: Timestamp) -> Result<()> {
+    session.expires_at = Timestamp(now.0 + SESSION_LIFETIME);
+    session.updated_at = now;
+    let sql = r#"update "session" set "expiresAt" = $2, "updatedAt" = $3 where "id" = $1"#;
+    db.query(
+        sql,
+        &[
+            (&session.id, Type::TEXT),
+            (&session.expires_at.0, Type::TIMESTAMPTZ),
+            (&now.0, Type::TIMESTAMPTZ),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_session(db: &Database, token: &str) -> Result<()> {
+    db.query(
+        r#"delete from "session" where "token" = $1"#,
+        &[(&token, Type::TEXT)],
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session of a request
+
+/// How the request presented a session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// No cookie, a cookie with a bad signature, and no usable bearer token.
+    None,
+    /// A validly signed cookie, or a bearer token, naming this token.
+    Token { token: String, via_bearer: bool },
+}
+
+/// The session token of a request: `Authorization: Bearer <token>` or `<token>.<signature>`
+/// (signature checked) wins, as with Better Auth's bearer plugin; else the signed cookie.
+pub fn credential(request: &Request, config: &Config) -> Credential {
+    let secret = config.auth_secret.expose();
+    if let Some(bearer) = bearer_token(request) {
+        let token = if bearer.contains('.') {
+            verify_signed_cookie_value(bearer, secret)
+        } else {
+            Some(bearer.to_owned())
+        };
+        if let Some(token) = token {
+            return Credential::Token {
+                token,
+                via_bearer: true,
+            };
+        }
+    }
+    cookies::session_token(request, config).map_or(Credential::None, |token| Credential::Token {
+        token,
+        via_bearer: false,
+    })
+}
+
+/// The current session of a request, as get-session and token read it.
+// Built once per request and matched at once: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Lookup {
+    /// No credential at all (or a badly signed cookie): nothing to clear.
+    Anonymous,
+    /// A credential whose session is gone or expired (an expired row is deleted).
+    Dead,
+    Active {
+        session: Session,
+        user: User,
+        via_bearer: bool,
+    },
+}
+
+/// Finds the request's session: one round trip, plus one to delete an expired row.
+pub async fn current_session(state: &State, request: &Request) -> Result<Lookup> {
+    let Credential::Token { token, via_bearer } = credential(request, &state.config) else {
+        return Ok(Lookup::Anonymous);
+    };
+    match find_session(&state.db, &token).await? {
+        None => Ok(Lookup::Dead),
+        Some((session, _)) if session.expires_at <= Timestamp::now() => {
+            delete_session(&state.db, &session.token).await?;
+            Ok(Lookup::Dead)
+        }
+        Some((session, user)) => Ok(Lookup::Active {
+            session,
+            user,
+            via_bearer,
+        }),
+    }
+}

@@ -1,0 +1,135 @@
+//! Users and their accounts as Better Auth stores and serialises them: the `user` row, the
+//! `credential` account that holds the password hash, and the timestamp format of its JSON.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde::Serialize;
+use tokio_postgres::Row;
+use tokio_postgres::types::Type;
+
+use super::ids::random_id;
+use super::sessions::Session;
+use crate::db::Database;
+use crate::error::Result;
+
+/// A timestamp as Better Auth's JSON has it: ISO-8601 with milliseconds and `Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl Timestamp {
+    /// Now, to the millisecond (JavaScript's precision), so the JSON and the row agree.
+    pub fn now() -> Self {
+        Timestamp(
+            Utc::now()
+                .duration_trunc(Duration::milliseconds(1))
+                .expect("ms truncation"),
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
+}
+
+/// A user, serialised with Better Auth's keys in Better Auth's order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub image: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub id: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+/// The user columns of a query that joins `"user" u`, in [`user_from`]'s names.
+pub(super) const USER_COLUMNS: &str =
+    r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
+
+pub(super) fn user_from(row: &Row) -> User {
+    User {
+        id: row.get("id"),
+        name: row.get("name"),
+        email: row.get("email"),
+        email_verified: row.get("emailVerified"),
+        image: row.get("image"),
+        created_at: Timestamp(row.get("createdAt")),
+        updated_at: Timestamp(row.get("updatedAt")),
+    }
+}
+
+/// The outcome of inserting a new user.
+pub enum SignUpOutcome {
+    Created,
+    EmailTaken,
+}
+
+/// Creates the user, its credential account and its first session in one statement (one
+/// round trip, atomic). A concurrent sign-up with the same email loses on the unique
+/// constraint and gets [`SignUpOutcome::EmailTaken`], never a 500.
+pub async fn insert_user_with_session(
+    db: &Database,
+    user: &User,
+    password_hash: &str,
+    session: &Session,
+) -> Result<SignUpOutcome> {
+    let sql = r#"
+        with new_user as (
+            insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt")
+            values ($1, $2, $3, false, $4, $5, $5) returning "id"
+        ), new_account as (
+            insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt")
+            select $6, "id", 'credential', "id", $7, $5, $5 from new_user
+        )
+        insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+        select $8, $9, $10, $13, $13, $11, $12, "id" from new_user"#;
+    let account_id = random_id();
+    let result = db
+        .query(
+            sql,
+            &[
+                (&user.id, Type::TEXT),
+                (&user.name, Type::TEXT),
+                (&user.email, Type::TEXT),
+                (&user.image, Type::TEXT),
+                (&user.created_at.0, Type::TIMESTAMPTZ),
+                (&account_id, Type::TEXT),
+                (&password_hash, Type::TEXT),
+                (&session.id, Type::TEXT),
+                (&session.expires_at.0, Type::TIMESTAMPTZ),
+                (&session.token, Type::TEXT),
+                (&session.ip_address, Type::TEXT),
+                (&session.user_agent, Type::TEXT),
+                (&session.created_at.0, Type::TIMESTAMPTZ),
+            ],
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(SignUpOutcome::Created),
+        Err(err) if err.is_unique_violation() && err.constraint() == Some("user_email_key") => {
+            Ok(SignUpOutcome::EmailTaken)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A user and their credential password hash (None without a credential account).
+pub async fn find_credentials(
+    db: &Database,
+    email: &str,
+) -> Result<Option<(User, Option<String>)>> {
+    let sql = format!(
+        r#"select {USER_COLUMNS}, a."password" from "user" u
+           left join "account" a on a."userId" = u."id" and a."providerId" = 'credential'
+           where u."email" = $1
+           order by a."createdAt" limit 1"#
+    );
+    let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
+    Ok(row.map(|row| (user_from(&row), row.get("password"))))
+}

@@ -1,0 +1,326 @@
+//! What the Better Auth route tests share: the contract's constants (cookie names, key
+//! orders), requests, signing up and in while keeping the cookie, and reading responses,
+//! rows and JWTs.
+
+use crate::{Fixture, TEST_BASE_URL, TEST_SECRET, TestApp, TestResponse};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
+use serde_json::{Value, json};
+use shared::State;
+use shared::better_auth::keys::{decrypt_private_key, pkcs8_der_from_private_jwk};
+
+pub const TRUSTED_ORIGIN: &str = "http://localhost:3000";
+pub const FOREIGN_ORIGIN: &str = "http://evil.example";
+pub const PASSWORD: &str = "correct horse battery staple";
+/// `requestContext.http.sourceIp` and `user-agent` of the fixtures.
+pub const FIXTURE_IP: &str = "203.0.113.7";
+pub const FIXTURE_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36";
+pub const SESSION_COOKIE: &str = "better-auth.session_token";
+pub const DONT_REMEMBER_COOKIE: &str = "better-auth.dont_remember";
+pub const CLEARING_COOKIES: [&str; 3] = [
+    "better-auth.session_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+    "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+    "better-auth.dont_remember=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+];
+pub const USER_KEYS: [&str; 7] = [
+    "name",
+    "email",
+    "emailVerified",
+    "image",
+    "createdAt",
+    "updatedAt",
+    "id",
+];
+pub const SESSION_KEYS: [&str; 8] = [
+    "expiresAt",
+    "token",
+    "createdAt",
+    "updatedAt",
+    "ipAddress",
+    "userAgent",
+    "userId",
+    "id",
+];
+pub const CLAIM_KEYS: [&str; 12] = [
+    "iat",
+    "name",
+    "email",
+    "emailVerified",
+    "image",
+    "createdAt",
+    "updatedAt",
+    "id",
+    "sub",
+    "exp",
+    "iss",
+    "aud",
+];
+pub const RATE_LIMITED: &str = r#"{"message":"Too many requests. Please try again later."}"#;
+
+/// An app whose sign-in/sign-up rate limit never gets in the way (tests of the limit use
+/// [`TestApp::new`], which has the default 3 per 10 s).
+pub async fn app() -> TestApp {
+    TestApp::with_env(&[("AUTH_RATE_LIMIT_MAX", "100000")]).await
+}
+
+/// A second [`State`] on the app's database (another Lambda instance), with `overrides`.
+pub async fn second_state(app: &TestApp, overrides: &[(&str, &str)]) -> State {
+    app.second_state(overrides).await
+}
+
+/// Sends a fixture to its function's handler with another instance's state.
+pub async fn call_with(state: &State, fixture: Fixture) -> TestResponse {
+    crate::call(state, fixture).await
+}
+
+pub fn sign_up_request(body: Value) -> Fixture {
+    Fixture::load("sign-up-email").without_cookies().body(body)
+}
+
+pub fn sign_in_request(body: Value) -> Fixture {
+    Fixture::load("sign-in-email").without_cookies().body(body)
+}
+
+pub fn new_user(email: &str) -> Value {
+    json!({"email": email, "password": PASSWORD, "name": "Ada Lovelace"})
+}
+
+pub fn credentials(email: &str) -> Value {
+    json!({"email": email, "password": PASSWORD})
+}
+
+/// A GET route's fixture with `cookie` as its only cookies.
+pub fn with_cookie(function: &str, cookie: &str) -> Fixture {
+    Fixture::load(function).cookie(cookie)
+}
+
+/// A GET route's fixture without any cookie.
+pub fn anonymous(function: &str) -> Fixture {
+    Fixture::load(function).without_cookies()
+}
+
+/// Removes every header that names where a request came from.
+pub fn no_origin(fixture: Fixture) -> Fixture {
+    fixture.without_header("origin").without_header("referer")
+}
+
+/// Someone signed in: the response and what a client keeps from it.
+pub struct SignedIn {
+    pub response: TestResponse,
+    pub token: String,
+    pub user_id: String,
+    /// `better-auth.session_token=<signed value>`, as a browser sends it back.
+    pub cookie: String,
+}
+
+impl SignedIn {
+    pub fn from(response: TestResponse) -> Self {
+        assert_eq!(response.status, 200, "{}", response.raw_body);
+        let token = response.body["token"].as_str().expect("token").to_owned();
+        let user_id = response.body["user"]["id"]
+            .as_str()
+            .expect("user id")
+            .to_owned();
+        let cookie = cookie_pair(&response, SESSION_COOKIE);
+        SignedIn {
+            response,
+            token,
+            user_id,
+            cookie,
+        }
+    }
+}
+
+pub async fn sign_up(app: &TestApp, email: &str) -> SignedIn {
+    SignedIn::from(app.call(sign_up_request(new_user(email))).await)
+}
+
+pub async fn sign_in(app: &TestApp, email: &str) -> SignedIn {
+    SignedIn::from(app.call(sign_in_request(credentials(email))).await)
+}
+
+/// `name=value` of a Set-Cookie the response sent.
+pub fn cookie_pair(response: &TestResponse, name: &str) -> String {
+    let set_cookie = response
+        .set_cookie(name)
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", response.set_cookies()));
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+pub fn cookie_value(pair: &str) -> &str {
+    pair.split_once('=').expect("name=value").1
+}
+
+/// Rows in user, account, session and jwks.
+pub async fn row_counts(app: &TestApp) -> [i64; 4] {
+    let rows = app
+        .database
+        .query(
+            r#"select (select count(*) from "user"), (select count(*) from "account"),
+                      (select count(*) from "session"), (select count(*) from "jwks")"#,
+            &[],
+        )
+        .await;
+    [
+        rows[0].get(0),
+        rows[0].get(1),
+        rows[0].get(2),
+        rows[0].get(3),
+    ]
+}
+
+pub async fn session_count(app: &TestApp) -> i64 {
+    row_counts(app).await[2]
+}
+
+/// `expiresAt` of the session row with `token`, if there is one.
+pub async fn session_expiry(app: &TestApp, token: &str) -> Option<DateTime<Utc>> {
+    app.database
+        .query(
+            r#"select "expiresAt" from "session" where "token" = $1"#,
+            &[&token],
+        )
+        .await
+        .first()
+        .map(|row| row.get(0))
+}
+
+/// Asserts a Better Auth error: status, exactly `{"message","code"}` in that order, JSON,
+/// and no cookie.
+pub fn assert_error(response: &TestResponse, status: u16, code: &str, message: &str) {
+    assert_eq!(response.status, status, "{}", response.raw_body);
+    assert_eq!(
+        response.raw_body,
+        json!({"message": message, "code": code}).to_string()
+    );
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    assert!(
+        response.set_cookies().is_empty(),
+        "{:?}",
+        response.set_cookies()
+    );
+}
+
+pub fn keys(value: &Value) -> Vec<&str> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+pub fn assert_id(text: &str) {
+    assert_eq!(text.len(), 32, "{text}");
+    assert!(text.chars().all(|c| c.is_ascii_alphanumeric()), "{text}");
+}
+
+/// An ISO-8601 date with milliseconds and `Z`, as JavaScript's `toISOString`.
+pub fn iso_ms(value: &Value) -> DateTime<Utc> {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a date: {value}"));
+    assert_eq!(text.len(), 24, "{text}");
+    assert!(text.ends_with('Z') && &text[19..20] == ".", "{text}");
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .with_timezone(&Utc)
+}
+
+pub fn assert_near(actual: DateTime<Utc>, expected: DateTime<Utc>, what: &str) {
+    let off = (actual - expected).num_milliseconds().abs();
+    assert!(off < 10_000, "{what}: {actual} is {off} ms from {expected}");
+}
+
+/// The header and the claims of a JWT, as JSON (key order kept).
+pub fn jwt_parts(jwt: &str) -> (Value, Value) {
+    let parts: Vec<&str> = jwt.split('.').collect();
+    assert_eq!(parts.len(), 3, "{jwt}");
+    let decode = |part: &str| -> Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+    };
+    (decode(parts[0]), decode(parts[1]))
+}
+
+pub fn raw_jwt_header(jwt: &str) -> String {
+    String::from_utf8(
+        URL_SAFE_NO_PAD
+            .decode(jwt.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn eddsa_validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_issuer(&[TEST_BASE_URL]);
+    validation.set_audience(&[TEST_BASE_URL]);
+    validation
+}
+
+/// The newest key of the `jwks` table, decrypted with the test secret.
+pub async fn stored_signing_key(app: &TestApp) -> (String, EncodingKey) {
+    let rows = app
+        .database
+        .query(
+            r#"select "id", "privateKey" from "jwks" order by "createdAt" desc limit 1"#,
+            &[],
+        )
+        .await;
+    let (kid, stored): (String, String) = (rows[0].get(0), rows[0].get(1));
+    let jwk = decrypt_private_key(&stored, TEST_SECRET).expect("decrypts");
+    let der = pkcs8_der_from_private_jwk(&jwk).expect("PKCS#8");
+    (kid, EncodingKey::from_ed_der(&der))
+}
+
+pub fn eddsa_jwt(kid: &str, key: &EncodingKey, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = None;
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, key).expect("sign")
+}
+
+pub fn claims_for(user_id: &str, iss: &str, aud: &str) -> Value {
+    let now = Utc::now().timestamp();
+    json!({"iat": now, "sub": user_id, "exp": now + 900, "iss": iss, "aud": aud})
+}
+
+/// A JWT from `/token` for a signed-in user.
+pub async fn jwt_for(app: &TestApp, who: &SignedIn) -> String {
+    let response = app.call(with_cookie("token", &who.cookie)).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    response.body["token"].as_str().expect("token").to_owned()
+}
+
+pub fn list_tasks(user_id: &str, jwt: &str) -> Fixture {
+    Fixture::load("list-tasks").user(user_id).bearer(jwt)
+}
+
+pub fn scrypt_vector() -> (String, String) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/tests/vectors/vectors.json"
+    );
+    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let ascii = &vectors["scrypt"]["ascii"];
+    (
+        ascii["password"].as_str().unwrap().to_owned(),
+        ascii["hash"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A sign-out with `cookie`, from the trusted origin.
+pub fn sign_out_request(cookie: &str) -> Fixture {
+    Fixture::load("sign-out")
+        .cookie(cookie)
+        .header("origin", TRUSTED_ORIGIN)
+}
+
+/// Better Auth's sign-out answer: `{"success":true}` and the three clearing cookies.
+pub fn assert_signed_out(response: &TestResponse) {
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    assert_eq!(response.raw_body, r#"{"success":true}"#);
+    assert_eq!(response.set_cookies(), CLEARING_COOKIES);
+}

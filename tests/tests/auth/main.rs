@@ -1,0 +1,23 @@
+//! The Better Auth routes (sign-up, sign-in, get-session, token, jwks, sign-out) through their
+//! handlers, on a real PostgreSQL database per test, checked against the contract
+//! (`shared/better-auth-protocol.md`) and the facts measured on Better Auth 1.7.25
+//! (`e2e/MEASURED.md`).
+//!
+//! The auth fixtures carry a session cookie signed with a placeholder secret: every test
+//! replaces (or removes) cookies and sets the Origin-related headers it depends on.
+//!
+//! One module per endpoint or concern; the helpers they share are `api_tests::auth`.
+
+mod get_session;
+mod hostile_input;
+mod jwks;
+mod origin;
+mod rate_limit;
+mod remember_me;
+mod round_trips;
+mod secure_cookies;
+mod sign_in;
+mod sign_out;
+mod sign_up;
+mod task_routes;
+mod token;

@@ -1,0 +1,123 @@
+//! Round trips to PostgreSQL, per route.
+
+use api_tests::Fixture;
+use api_tests::auth::*;
+
+#[tokio::test]
+async fn sign_up_costs_two_round_trips() {
+    let app = app().await;
+    app.take_round_trips();
+    sign_up(&app, "ada@example.com").await;
+    assert_eq!(app.take_round_trips(), 2, "rate limit + insert");
+}
+
+#[tokio::test]
+async fn sign_in_costs_three_round_trips() {
+    let app = app().await;
+    sign_up(&app, "ada@example.com").await;
+    app.take_round_trips();
+    sign_in(&app, "ada@example.com").await;
+    assert_eq!(
+        app.take_round_trips(),
+        3,
+        "rate limit + credentials + insert session"
+    );
+}
+
+#[tokio::test]
+async fn get_session_costs_one_round_trip_plus_one_for_the_first_signing_by_an_instance() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    // The key exists (another instance created it), but this instance has not signed yet.
+    let other = second_state(&app, &[]).await;
+    call_with(&other, Fixture::load("jwks")).await;
+    app.take_round_trips();
+    let first = app.call(with_cookie("get-session", &who.cookie)).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(app.take_round_trips(), 2, "session + signing key");
+    let second = app.call(with_cookie("get-session", &who.cookie)).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(app.take_round_trips(), 1, "session");
+}
+
+#[tokio::test]
+async fn get_session_costs_one_more_round_trip_when_it_extends_the_session() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    app.call(with_cookie("get-session", &who.cookie)).await;
+    app.database
+        .execute(
+            r#"update "session" set "expiresAt" = now() + interval '6 days' - interval '1 minute'"#,
+            &[],
+        )
+        .await;
+    app.take_round_trips();
+    let response = app.call(with_cookie("get-session", &who.cookie)).await;
+    assert_eq!(response.set_cookies().len(), 1);
+    assert_eq!(app.take_round_trips(), 2, "session + extend");
+}
+
+#[tokio::test]
+async fn get_session_without_a_valid_cookie_costs_no_round_trip() {
+    let app = app().await;
+    app.take_round_trips();
+    app.call(anonymous("get-session")).await;
+    app.call(Fixture::load("get-session")).await;
+    assert_eq!(app.take_round_trips(), 0);
+}
+
+#[tokio::test]
+async fn first_jwt_on_a_database_without_a_key_costs_three_more_round_trips() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    app.take_round_trips();
+    let response = app.call(with_cookie("get-session", &who.cookie)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        app.take_round_trips(),
+        4,
+        "session + look for a key + create it + read it back"
+    );
+}
+
+#[tokio::test]
+async fn token_costs_one_round_trip_plus_one_for_the_first_signing_by_an_instance() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    let other = second_state(&app, &[]).await;
+    call_with(&other, Fixture::load("jwks")).await;
+    app.take_round_trips();
+    jwt_for(&app, &who).await;
+    assert_eq!(app.take_round_trips(), 2, "session + signing key");
+    jwt_for(&app, &who).await;
+    assert_eq!(app.take_round_trips(), 1, "session");
+}
+
+#[tokio::test]
+async fn jwks_costs_one_round_trip_once_a_key_exists() {
+    let app = app().await;
+    app.take_round_trips();
+    app.call(Fixture::load("jwks")).await;
+    assert_eq!(
+        app.take_round_trips(),
+        5,
+        "list (empty) + look for a key + create it + read it back + list"
+    );
+    app.call(Fixture::load("jwks")).await;
+    assert_eq!(app.take_round_trips(), 1);
+}
+
+#[tokio::test]
+async fn sign_out_costs_one_round_trip() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    app.take_round_trips();
+    assert_signed_out(&app.call(sign_out_request(&who.cookie)).await);
+    assert_eq!(app.take_round_trips(), 1);
+    assert_signed_out(&app.call(Fixture::load("sign-out").without_cookies()).await);
+    assert_eq!(
+        app.take_round_trips(),
+        0,
+        "nothing to delete without a credential"
+    );
+}

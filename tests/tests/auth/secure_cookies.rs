@@ -1,0 +1,67 @@
+//! Secure cookies behind HTTPS.
+
+use api_tests::auth::*;
+use api_tests::{TEST_SECRET, TestApp};
+use serde_json::json;
+use shared::better_auth::cookies::sign_cookie_value;
+
+#[tokio::test]
+async fn https_base_url_gives_secure_prefixed_cookies() {
+    let app = TestApp::with_env(&[
+        ("BETTER_AUTH_URL", "https://api.example.com"),
+        ("AUTH_RATE_LIMIT_MAX", "100000"),
+    ])
+    .await;
+    let response = app.call(sign_up_request(new_user("ada@example.com"))).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    let token = response.body["token"].as_str().unwrap();
+    let name = "__Secure-better-auth.session_token";
+    let value = sign_cookie_value(token, TEST_SECRET);
+    assert_eq!(
+        response.set_cookies(),
+        [format!(
+            "{name}={value}; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax; Secure"
+        )]
+    );
+
+    let session = app
+        .call(with_cookie("get-session", &format!("{name}={value}")))
+        .await;
+    assert_eq!(session.body["session"]["token"], json!(token));
+    let unprefixed = app
+        .call(with_cookie(
+            "get-session",
+            &format!("{SESSION_COOKIE}={value}"),
+        ))
+        .await;
+    assert_eq!(unprefixed.raw_body, "null");
+
+    let signed_out = app.call(sign_out_request(&format!("{name}={value}"))).await;
+    assert_eq!(signed_out.status, 200, "{}", signed_out.raw_body);
+    assert_eq!(
+        signed_out.set_cookies(),
+        [
+            "__Secure-better-auth.session_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure",
+            "__Secure-better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure",
+            "__Secure-better-auth.dont_remember=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn same_site_none_gives_secure_cookies() {
+    let app = TestApp::with_env(&[("SAME_SITE", "None"), ("AUTH_RATE_LIMIT_MAX", "100000")]).await;
+    let response = app.call(sign_up_request(new_user("ada@example.com"))).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    let cookies = response.set_cookies();
+    assert_eq!(cookies.len(), 1);
+    assert!(
+        cookies[0].ends_with("; Max-Age=604800; Path=/; HttpOnly; SameSite=None; Secure"),
+        "{}",
+        cookies[0]
+    );
+    // Whatever the name, the cookie as sent works.
+    let pair = cookies[0].split(';').next().unwrap();
+    let session = app.call(with_cookie("get-session", pair)).await;
+    assert_eq!(session.body["session"]["token"], response.body["token"]);
+}
