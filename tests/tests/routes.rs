@@ -44,6 +44,37 @@ fn every_template_function_has_a_folder_and_every_folder_a_template_function() {
     }
 }
 
+/// Each function has its log group (so its logs are kept for `LogRetentionDays` and deleted
+/// with the stack) and its name among the outputs (for `sam remote invoke` and dashboards).
+#[test]
+fn every_function_has_a_log_group_and_an_output() {
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(local_api::TEMPLATE_YAML).expect("template.yaml parses");
+    for logical in template().functions.keys() {
+        let group = &doc["Resources"][format!("{logical}LogGroup").as_str()];
+        assert_eq!(group["Type"], "AWS::Logs::LogGroup", "{logical}LogGroup");
+        let name = &group["Properties"]["LogGroupName"];
+        let serde_yaml_ng::Value::Tagged(sub) = name else {
+            panic!("{logical}LogGroup: LogGroupName is not a !Sub: {name:?}");
+        };
+        assert_eq!(sub.tag, "Sub", "{logical}LogGroup");
+        assert_eq!(
+            sub.value.as_str(),
+            Some(format!("/aws/lambda/${{{logical}}}").as_str()),
+            "{logical}LogGroup names its function's log group"
+        );
+        let output = &doc["Outputs"][format!("{logical}Name").as_str()]["Value"];
+        let serde_yaml_ng::Value::Tagged(reference) = output else {
+            panic!("no output {logical}Name = !Ref {logical}");
+        };
+        assert_eq!(
+            (reference.tag.to_string().as_str(), reference.value.as_str()),
+            ("!Ref", Some(logical.as_str())),
+            "{logical}Name"
+        );
+    }
+}
+
 #[test]
 fn every_route_has_a_fixture_and_a_local_handler_and_nothing_extra() {
     let template = template();

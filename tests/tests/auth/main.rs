@@ -11,6 +11,7 @@
 mod get_session;
 mod hostile_input;
 mod jwks;
+mod ok;
 mod origin;
 mod rate_limit;
 mod remember_me;
