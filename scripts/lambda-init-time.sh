@@ -6,7 +6,7 @@
 #   scripts/lambda-init-time.sh [RUNS] [FUNCTION...]      # default: 10 get-task sign-in-email
 #
 # Builds the host (x86_64) release binaries with the workspace's release profile, starts a
-# throwaway PostgreSQL (as scripts/e2e.sh does, with connection and statement logging) and the
+# throwaway PostgreSQL (`local-api postgres`, with connection and statement logging) and the
 # Lambda runtime API emulator of `cargo lambda watch --only-lambda-apis`, then RUNS times per
 # function: starts the binary as Lambda would (AWS_LAMBDA_RUNTIME_API, JSON logs; the sign-in rate
 # limit raised so every run does the same work), invokes it once with events/<function>.json
@@ -22,21 +22,17 @@ shift || true
 FUNCTIONS=("$@")
 [ ${#FUNCTIONS[@]} -gt 0 ] || FUNCTIONS=(get-task sign-in-email)
 
-PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || true)}
-[ -x "$PG_BIN/initdb" ] || PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+source scripts/lib.sh
 WORK=$(mktemp -d /tmp/lambda-init.XXXXXX)
 PIDS=()
 WATCH_PID=
 FN_PID=
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-wait_port() { for _ in $(seq 300); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5)' "$1" 2>/dev/null && return 0; sleep 0.2; done; return 1; }
 cleanup() {
   local rc=$?
   if [ -n "$FN_PID" ]; then kill "$FN_PID" 2>/dev/null || true; fi
   if [ -n "$WATCH_PID" ]; then kill -TERM -- "-$WATCH_PID" 2>/dev/null || true; fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if [ -f "$WORK/pg/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  stop_postgres
   if [ $rc -ne 0 ]; then echo "--- logs"; tail -n 30 "$WORK"/*.log 2>/dev/null || true; fi
   rm -rf "$WORK"
   exit $rc
@@ -50,26 +46,12 @@ echo "# cargo build --release ${bins[*]}"
 cargo build -q --release "${bins[@]}"
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 
-[ "$(id -u)" = 0 ] && chown postgres "$WORK"
-PGPORT=$(free_port)
-as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >"$WORK/initdb.log"
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/postgres.log" -w \
-  -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c log_connections=on -c log_disconnections=on -c log_statement=all -c log_line_prefix=%m:%p:" \
-  start >/dev/null
-"$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'create database init' >/dev/null
-DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/init?sslmode=disable"
-BETTER_AUTH_SECRET="init-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+cargo build -q -p local-api
+start_postgres "$WORK" -c log_connections=on -c log_disconnections=on -c log_statement=all \
+  -c log_line_prefix=%m:%p: --log "$WORK/postgres.log"
+BETTER_AUTH_SECRET=$(random_secret init)
 export BETTER_AUTH_URL=http://localhost:8000 CORS_ORIGINS=http://localhost:3000
-if [ -f functions/migrate/src/bin/migrate-cli.rs ]; then
-  DATABASE_URL=$DATABASE_URL cargo run -q -p migrate --bin migrate-cli >"$WORK/migrate.log" 2>&1
-else
-  cargo build -q -p local-api
-  DATABASE_URL=$DATABASE_URL BETTER_AUTH_SECRET=$BETTER_AUTH_SECRET PORT=$(free_port) \
-    "$target_dir/debug/local-api" >"$WORK/migrate.log" 2>&1 &
-  api=$!
-  for _ in $(seq 300); do grep -q "local API on" "$WORK/migrate.log" && break; sleep 0.2; done
-  kill "$api"; wait "$api" 2>/dev/null || true
-fi
+cargo run -q -p migrate --bin migrate-cli >"$WORK/migrate.log" 2>&1
 
 sources=(environment)
 if command -v moto_server >/dev/null 2>&1; then

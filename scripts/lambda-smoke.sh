@@ -5,7 +5,7 @@
 #   scripts/lambda-smoke.sh          # needs cargo-lambda (scripts/install-aws-tools.sh) and the
 #                                    # PostgreSQL server binaries; no Docker, no AWS account
 #
-# Starts a throwaway PostgreSQL, applies the migrations, builds list-tasks, jwks and sign-up-email
+# Starts a throwaway PostgreSQL (`local-api postgres`), applies the migrations, builds list-tasks, jwks and sign-up-email
 # (debug), starts `cargo lambda watch` with the functions' environment, invokes each with its
 # events/ fixture and checks the API Gateway responses:
 #   list-tasks (the fixture's placeholder token) → 401 {"detail": …}
@@ -13,7 +13,7 @@
 #   sign-up-email                                → 200 {"token", "user"} and a session cookie
 # The functions run with RUST_LOG=trace and JSON logs, as in Lambda: their log must carry the
 # request id on the request lines and must not contain the fixture's password or the new session
-# token (see shared::lambda::LOG_CAPS). Everything it starts, it stops; every file it writes is
+# token (see shared::platform::logging::LOG_CAPS). Everything it starts, it stops; every file it writes is
 # under a temporary directory outside the workspace (a log inside it would make `watch` rebuild
 # in a loop). Exits non-zero on any failure, printing the logs; LAMBDA_SMOKE_KEEP=1 keeps them.
 # Takes about 1 min when the debug build is up to date (plus the build when it is not).
@@ -22,9 +22,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 started_at=$SECONDS
 
-PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || true)}
-[ -x "$PG_BIN/initdb" ] || PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -x "$PG_BIN/initdb" ] || { echo "lambda-smoke: PostgreSQL server binaries not found (set PG_BIN)"; exit 1; }
+source scripts/lib.sh
 command -v cargo-lambda >/dev/null || { echo "lambda-smoke: cargo-lambda not found; run scripts/install-aws-tools.sh"; exit 1; }
 
 WORK=$(mktemp -d /tmp/lambda-smoke.XXXXXX)
@@ -32,8 +30,6 @@ WATCH_PID=
 FUNCTIONS=(list-tasks jwks sign-up-email)
 
 log() { echo "lambda-smoke: $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 show_logs() {
   for file in "$WORK"/*.log "$WORK"/*.json; do
     [ -s "$file" ] || continue
@@ -50,9 +46,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 -- "-$WATCH_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$WATCH_PID" 2>/dev/null || true
   fi
-  if [ -f "$WORK/pg/postmaster.pid" ]; then
-    as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
+  stop_postgres
   if [ $rc -ne 0 ]; then
     show_logs
     log "FAILED after $((SECONDS - started_at)) s"
@@ -63,34 +57,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- PostgreSQL, as scripts/e2e.sh starts it
-[ "$(id -u)" = 0 ] && chown postgres "$WORK"
-PGPORT=$(free_port)
-as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >"$WORK/initdb.log"
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/postgres.log" -w \
-  -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-"$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'create database smoke' >/dev/null
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/smoke?sslmode=disable"
-BETTER_AUTH_SECRET="smoke-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+# --- PostgreSQL (local-api's throwaway cluster), and the migrations through the migrate CLI
+cargo build -q -p local-api
+start_postgres "$WORK"
+BETTER_AUTH_SECRET=$(random_secret smoke)
 export BETTER_AUTH_SECRET
 export BETTER_AUTH_URL=http://localhost:8000 CORS_ORIGINS=http://localhost:3000
-log "PostgreSQL on port $PGPORT"
-
-# --- migrations: the migrate function's CLI when it exists, else local-api (which migrates at start)
-if [ -f functions/migrate/src/bin/migrate-cli.rs ]; then
-  log "migrations: cargo run -p migrate --bin migrate-cli"
-  cargo run -q -p migrate --bin migrate-cli >"$WORK/migrate.log" 2>&1 \
-    || { log "migrations failed"; exit 1; }
-else
-  log "migrations: local-api (migrates at start)"
-  cargo build -q -p local-api
-  PORT=$(free_port) RUST_LOG=info "$ROOT/target/debug/local-api" >"$WORK/migrate.log" 2>&1 &
-  api_pid=$!
-  for _ in $(seq 300); do grep -q "local API on" "$WORK/migrate.log" && break; sleep 0.2; done
-  kill "$api_pid" 2>/dev/null || true
-  wait "$api_pid" 2>/dev/null || true
-  grep -q "local API on" "$WORK/migrate.log" || { log "local-api did not start"; exit 1; }
-fi
+log "PostgreSQL at $DATABASE_URL"
+log "migrations: cargo run -p migrate --bin migrate-cli"
+cargo run -q -p migrate --bin migrate-cli >"$WORK/migrate.log" 2>&1 \
+  || { log "migrations failed"; exit 1; }
 
 # --- build first, so the first invocation does not wait on the compiler
 bins=()
@@ -109,7 +85,7 @@ WATCH_PID=$!
 ready=
 for _ in $(seq 600); do
   if ! kill -0 "$WATCH_PID" 2>/dev/null; then log "cargo lambda watch exited"; exit 1; fi
-  if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5)' "$INVOKE_PORT" 2>/dev/null; then
+  if (exec 3<>"/dev/tcp/127.0.0.1/$INVOKE_PORT") 2>/dev/null; then
     ready=1
     break
   fi
@@ -179,7 +155,7 @@ for raw in log.splitlines():
         lines.append(json.loads(raw[start:]))
     except ValueError:
         pass
-requests = [l for l in lines if l.get("message") == "request" and l.get("target") == "shared::lambda"]
+requests = [l for l in lines if l.get("message") == "request" and l.get("target") == "shared::platform::lambda"]
 check(len(requests) == 3, f"log: {len(requests)} request lines, want 3")
 check(all(l.get("requestId") for l in requests), "log: a request line without requestId")
 check(any(isinstance(l.get("init_ms"), int) for l in lines), "log: no init_ms line")

@@ -3,14 +3,16 @@
 //! ```text
 //! local-api                      serve every route of template.yaml on $PORT (default 8000)
 //! local-api mint-token USER_ID   print a 15-minute HS256 JWT for USER_ID (needs BETTER_AUTH_SECRET)
-//! local-api postgres             start a throwaway PostgreSQL, print its URL, keep it up until
-//!                                SIGTERM or Ctrl-C, then stop it and delete its data
+//! local-api postgres [-c NAME=VALUE]... [--log FILE]
+//!                                start a throwaway PostgreSQL (with those server settings, its
+//!                                log in FILE), print its URL, keep it up until SIGTERM or
+//!                                Ctrl-C, then stop it and delete its data
 //! ```
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use local_api::postgres::LocalPostgres;
+use local_api::postgres::{LocalPostgres, PostgresOptions};
 use local_api::template::Template;
 use shared::better_auth::ids::random_id;
 use shared::better_auth::jwt::{SharedSecretClaims, issue_hs256};
@@ -30,7 +32,7 @@ async fn main() -> Result<(), BoxError> {
     match args.first().map(String::as_str) {
         None => serve().await,
         Some("mint-token") => mint_token(&args[1..]),
-        Some("postgres") => postgres().await,
+        Some("postgres") => postgres(&args[1..]).await,
         Some(other) => Err(format!(
             "unknown command {other:?}; try `local-api`, `local-api mint-token USER_ID` or \
              `local-api postgres`"
@@ -114,9 +116,18 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
 
 /// The throwaway cluster local-api itself uses, for scripts: the URL is the one line on
 /// stdout (logs go to stderr), so `url=$(head -1 file)` works once the file is non-empty.
-async fn postgres() -> Result<(), BoxError> {
+async fn postgres(args: &[String]) -> Result<(), BoxError> {
+    let mut options = PostgresOptions::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("-c", Some(setting)) if setting.contains('=') => options.settings.push(setting.clone()),
+            ("--log", Some(file)) => options.log_file = Some(file.into()),
+            _ => return Err("usage: local-api postgres [-c NAME=VALUE]... [--log FILE]".into()),
+        }
+    }
     let shutdown = shutdown_signal();
-    let cluster = tokio::task::spawn_blocking(LocalPostgres::start).await??;
+    let cluster = tokio::task::spawn_blocking(move || LocalPostgres::start_with(options)).await??;
     {
         use std::io::Write as _;
         let mut stdout = std::io::stdout().lock();

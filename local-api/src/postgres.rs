@@ -43,6 +43,12 @@ pub struct PostgresOptions {
     /// Require this password (SCRAM-SHA-256) from user `postgres` over TCP, instead of trusting
     /// every local connection. Unix-socket connections stay trusted.
     pub password: Option<String>,
+    /// More server settings, each `name=value` (passed as `-c name=value`), e.g.
+    /// `log_statement=all`.
+    pub settings: Vec<String>,
+    /// Write the server's log here instead of inside the cluster's directory (which is deleted
+    /// with it).
+    pub log_file: Option<PathBuf>,
 }
 
 /// PEM files of a server certificate (its chain, leaf first) and its private key. They are
@@ -59,6 +65,7 @@ pub struct LocalPostgres {
     port: u16,
     server: TiedChild,
     data: Option<tempfile::TempDir>,
+    log_path: PathBuf,
 }
 
 impl LocalPostgres {
@@ -132,10 +139,18 @@ impl LocalPostgres {
         }
 
         let port = free_port()?;
-        let log = std::fs::File::create(data.path().join("postgres.log"))?;
+        let log_path = options
+            .log_file
+            .clone()
+            .unwrap_or_else(|| data.path().join("postgres.log"));
+        let log = std::fs::File::create(&log_path)?;
         if let Some((uid, gid)) = run_as {
-            chown(&data.path().join("postgres.log"), uid, gid)?;
+            chown(&log_path, uid, gid)?;
         }
+        let extra_settings = options
+            .settings
+            .iter()
+            .flat_map(|setting| ["-c".to_owned(), setting.clone()]);
         let mut server = Command::new(bin.join("postgres"));
         server
             .arg("-D")
@@ -159,6 +174,7 @@ impl LocalPostgres {
             ])
             .args(["-c", "max_connections=200"])
             .args(&tls_settings)
+            .args(extra_settings)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -172,6 +188,7 @@ impl LocalPostgres {
             port,
             server,
             data: Some(data),
+            log_path,
         };
         cluster.wait_until_ready(&bin)?;
         Ok(cluster)
@@ -195,10 +212,7 @@ impl LocalPostgres {
                 return Ok(());
             }
             if self.server.has_exited() || Instant::now() > deadline {
-                let log = self.data.as_ref().map(|d| d.path().join("postgres.log"));
-                let detail = log
-                    .and_then(|p| std::fs::read_to_string(p).ok())
-                    .unwrap_or_default();
+                let detail = std::fs::read_to_string(&self.log_path).unwrap_or_default();
                 return Err(PostgresError::Failed {
                     step: "postgres start",
                     detail,

@@ -60,6 +60,7 @@ fn server() -> &'static TlsServer {
                 key: path("server.key"),
             }),
             password: Some(PASSWORD.to_owned()),
+            ..PostgresOptions::default()
         })
         .unwrap_or_else(|e| panic!("cannot start a TLS PostgreSQL: {e}"));
         let port = cluster.port();
