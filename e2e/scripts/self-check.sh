@@ -2,35 +2,29 @@
 # Checks the e2e suite itself against real Better Auth servers, with no Rust API: a throwaway PostgreSQL,
 # then client-flow.test.mjs against one Better Auth server (SKIP_TASK_ROUTES=1), then shared-db.test.mjs with
 # a second Better Auth server (--argon2) standing in for our API. Everything it starts, it stops.
-# Needs: node_modules (npm ci), PostgreSQL binaries (PG_BIN, default /usr/lib/postgresql/15/bin).
+# Needs: node_modules (npm ci), PostgreSQL server binaries and cargo (the throwaway PostgreSQL is
+# `local-api postgres`, built here; no Rust API runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source ../scripts/lib.sh
 
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 WORK=$(mktemp -d /tmp/e2e-self-check.XXXXXX)
 PIDS=()
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 cleanup() {
   local rc=$?
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -f "$WORK/pg/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null || true; fi
+  stop_postgres
   rm -rf "$WORK"
   exit $rc
 }
 trap cleanup EXIT INT TERM
 
-[ "$(id -u)" = 0 ] && chown postgres "$WORK"
-PGPORT=$(free_port)
-as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >"$WORK/initdb.log"
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
-  -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-"$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'create database e2e' >/dev/null
-
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/e2e"
-export BETTER_AUTH_SECRET="self-check-secret-$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')"
+[ -x "$SCRIPTS_ROOT/target/debug/local-api" ] || (cd .. && cargo build -q -p local-api)
+start_postgres "$WORK"
+BETTER_AUTH_SECRET=$(random_secret self-check-secret)
+export BETTER_AUTH_SECRET
 export TRUSTED_ORIGINS="${ORIGIN:-http://localhost:3000}"
 BETTER_AUTH_URL=http://127.0.0.1 node better-auth-server.mjs --migrate-only
 
