@@ -1,7 +1,17 @@
 // A real Better Auth server (the reference config) for the shared-database tests and for measuring the protocol.
 //
 // Env: BETTER_AUTH_URL (baseURL), BETTER_AUTH_SECRET, DATABASE_URL, TRUSTED_ORIGINS (comma-separated,
-//      optional), PORT (default 3005), HOST (default 127.0.0.1).
+//      optional), PORT (default 3005), HOST (default 127.0.0.1),
+//      EMAIL_OUTBOX_DIR (optional): configure emailAndPassword.sendResetPassword and
+//        emailVerification.sendVerificationEmail, each writing one JSON file per mail there,
+//        {"to","subject","text","html","url"}, named <13-digit unix ms>-<random hex>.json (written to a
+//        dot-file first, then renamed, so a reader never sees half a mail). Without it, neither callback
+//        exists (request-password-reset answers RESET_PASSWORD_DISABLED, send-verification-email
+//        VERIFICATION_EMAIL_NOT_ENABLED), as in the reference config.
+//      BETTER_AUTH_OPTIONS (optional): one JSON object, in auth.ts's names and nesting, deep-merged over the
+//        options built here (objects merge key by key, anything else replaces), e.g.
+//        {"emailAndPassword":{"requireEmailVerification":true},"emailVerification":{"sendOnSignIn":true}}.
+//        Our Rust API reads the same variable, so one value configures both servers.
 // Flags:
 //   --migrate       create/upgrade Better Auth's tables with its own migrator before listening
 //                   (never done without this flag: the database may belong to our Rust API)
@@ -11,7 +21,9 @@
 //                   new hashes stay Better Auth's scrypt
 // Rate limiting follows Better Auth's own rule: on only when NODE_ENV=production.
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
 import pg from "pg";
 import { betterAuth } from "better-auth";
 import { toNodeHandler } from "better-auth/node";
@@ -47,6 +59,46 @@ const trustedOrigins = (process.env.TRUSTED_ORIGINS || "")
   .map((s) => s.trim())
   .filter(Boolean);
 
+let extraOptions = {};
+if (process.env.BETTER_AUTH_OPTIONS) {
+  try {
+    extraOptions = JSON.parse(process.env.BETTER_AUTH_OPTIONS);
+  } catch (e) {
+    console.error(`better-auth-server: BETTER_AUTH_OPTIONS is not JSON: ${e.message}`);
+    process.exit(2);
+  }
+  if (!isPlainObject(extraOptions)) {
+    console.error("better-auth-server: BETTER_AUTH_OPTIONS must be a JSON object");
+    process.exit(2);
+  }
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** `over` merged into `base`: plain objects key by key, any other value replaces. Returns a new object. */
+function deepMerge(base, over) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(base[k]) ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+const outboxDir = process.env.EMAIL_OUTBOX_DIR || "";
+if (outboxDir) mkdirSync(outboxDir, { recursive: true });
+
+function escapeHtml(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** One mail as one file in EMAIL_OUTBOX_DIR; sorting the names sorts the mails by time. */
+function writeMail({ to, subject, text, html, url }) {
+  const name = `${String(Date.now()).padStart(13, "0")}-${randomBytes(8).toString("hex")}.json`;
+  const tmp = path.join(outboxDir, `.${name}.tmp`);
+  writeFileSync(tmp, JSON.stringify({ to, subject, text, html, url }, null, 2) + "\n");
+  renameSync(tmp, path.join(outboxDir, name));
+}
+
 const plugins = [jwt()];
 if (args.has("--bearer")) plugins.push(bearer());
 
@@ -61,15 +113,41 @@ if (args.has("--argon2")) {
   };
 }
 
+let emailVerification;
+if (outboxDir) {
+  emailAndPassword.sendResetPassword = async ({ user, url }) =>
+    writeMail({
+      to: user.email,
+      subject: "Reset your password",
+      text: `Open this link to choose a new password:\n${url}\n`,
+      html: `<p><a href="${escapeHtml(url)}">Choose a new password</a></p>`,
+      url,
+    });
+  emailVerification = {
+    sendVerificationEmail: async ({ user, url }) =>
+      writeMail({
+        to: user.email,
+        subject: "Verify your email address",
+        text: `Open this link to verify your email address:\n${url}\n`,
+        html: `<p><a href="${escapeHtml(url)}">Verify your email address</a></p>`,
+        url,
+      }),
+  };
+}
+
 const pool = new pg.Pool({ connectionString: databaseURL });
-const options = {
-  baseURL,
-  secret,
-  database: pool,
-  trustedOrigins,
-  emailAndPassword,
-  plugins,
-};
+const options = deepMerge(
+  {
+    baseURL,
+    secret,
+    database: pool,
+    trustedOrigins,
+    emailAndPassword,
+    ...(emailVerification ? { emailVerification } : {}),
+    plugins,
+  },
+  extraOptions,
+);
 const auth = betterAuth(options);
 
 if (args.has("--migrate") || args.has("--migrate-only")) {
@@ -92,7 +170,14 @@ try {
 const server = http.createServer(toNodeHandler(auth));
 server.listen(port, host, () => {
   const names = plugins.map((p) => p.id).join(",") + (args.has("--argon2") ? " +argon2" : "");
-  console.log(`better-auth ${version} listening on http://${host}:${port} (baseURL ${baseURL}, plugins ${names})`);
+  const extras = [
+    outboxDir && `outbox ${outboxDir}`,
+    process.env.BETTER_AUTH_OPTIONS && `options ${JSON.stringify(extraOptions)}`,
+  ].filter(Boolean);
+  console.log(
+    `better-auth ${version} listening on http://${host}:${port} (baseURL ${options.baseURL}, plugins ${names}` +
+      `${extras.map((e) => `, ${e}`).join("")})`,
+  );
 });
 
 function shutdown() {
