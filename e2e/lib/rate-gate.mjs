@@ -48,3 +48,34 @@ export class RateGate {
     this.last = Date.now();
   }
 }
+
+/**
+ * Runs a better-auth client call; when it answers 429 (a bucket filled by an EARLIER process, e.g. the
+ * previous suite on the same server, which no gate here could see), waits the server's x-retry-after (or
+ * `fallbackMs`) once, says so, and calls again. `call(fetchOptions)` must pass `fetchOptions` to the client.
+ * Only for suites that cannot know what ran before them; a second 429 is returned as is.
+ */
+export async function retryOnceOn429(label, call, { fallbackMs = 11_000, maxWaitMs = 65_000, log = (msg) => console.log(msg) } = {}) {
+  let retryAfter = null;
+  const fetchOptions = {
+    onError(ctx) {
+      retryAfter = ctx.response?.headers?.get("x-retry-after") ?? null;
+    },
+  };
+  const first = await call(fetchOptions);
+  if (first?.error?.status !== 429) return first;
+  const seconds = Number(retryAfter);
+  const wait = Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 + 500 : fallbackMs, maxWaitMs);
+  log(`rate limit: ${label} got 429 (x-retry-after ${retryAfter ?? "absent"}); waiting ${(wait / 1000).toFixed(1)} s and retrying once`);
+  await new Promise((r) => setTimeout(r, wait));
+  return call({});
+}
+
+/** `gate.take(label)`, then the call, retried once on a 429 (see retryOnceOn429) when the gate has a limit. */
+export async function gated(gate, label, call) {
+  await gate.take(label);
+  if (!gate.limit) return call({});
+  const r = await retryOnceOn429(label, call, { fallbackMs: gate.limit.windowMs + gate.marginMs, log: gate.log });
+  gate.last = Date.now();
+  return r;
+}

@@ -16,7 +16,8 @@
 //   QUIET         outbox + {"emailAndPassword":{"requireEmailVerification":true},"emailVerification":{"sendOnSignUp":false}}
 //   REQUIRE_NO_MAIL {"emailAndPassword":{"requireEmailVerification":true}} and no outbox
 //   PROD          outbox, NODE_ENV=production
-// DATABASE_URL is read (never written except to age a verification row, marked "DB:" in the output).
+// DATABASE_URL is read, and written only to set up cases (age a reset row, mark a user verified, delete a
+// credential account), each announced by a "DB:" line in the output. Give it a throwaway database.
 // ORIGIN (default http://localhost:3000) must be in every server's TRUSTED_ORIGINS.
 import http from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
