@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Checks the e2e suite itself against real Better Auth servers, with no Rust API: a throwaway PostgreSQL,
-# then client-flow.test.mjs against one Better Auth server (SKIP_TASK_ROUTES=1), then shared-db.test.mjs with
-# a second Better Auth server (--argon2) standing in for our API. Everything it starts, it stops.
+# Checks the e2e suites themselves against real Better Auth servers, with no Rust API: a throwaway PostgreSQL,
+# then client-flow.test.mjs against one Better Auth server (SKIP_TASK_ROUTES=1), then shared-db.test.mjs and
+# shared-db-email.test.mjs with a second Better Auth server (--argon2) beside it, then email-flows.test.mjs
+# against the first one and a third one configured as scripts/e2e.sh configures our second API
+# (BETTER_AUTH_OPTIONS requireEmailVerification). The first server stands in for our API throughout; each
+# server writes its mails to its own outbox. Everything it starts, it stops.
 # Needs: node_modules (npm ci), PostgreSQL server binaries and cargo (the throwaway PostgreSQL is
 # `local-api postgres`, built here; no Rust API runs).
 set -euo pipefail
@@ -28,9 +31,10 @@ export BETTER_AUTH_SECRET
 export TRUSTED_ORIGINS="${ORIGIN:-http://localhost:3000}"
 BETTER_AUTH_URL=http://127.0.0.1 node better-auth-server.mjs --migrate-only
 
-start_ba() { # port, BETTER_AUTH_URL, extra args…
-  local port=$1 url=$2; shift 2
-  BETTER_AUTH_URL="$url" PORT=$port node better-auth-server.mjs "$@" >"$WORK/ba-$port.log" 2>&1 &
+start_ba() { # port, BETTER_AUTH_URL, outbox dir, BETTER_AUTH_OPTIONS ("" = none), extra args…
+  local port=$1 url=$2 outbox=$3 options=$4; shift 4
+  BETTER_AUTH_URL="$url" PORT=$port EMAIL_OUTBOX_DIR="$outbox" BETTER_AUTH_OPTIONS="$options" \
+    node better-auth-server.mjs "$@" >"$WORK/ba-$port.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 50); do
     grep -q listening "$WORK/ba-$port.log" && return 0
@@ -38,13 +42,20 @@ start_ba() { # port, BETTER_AUTH_URL, extra args…
   done
   cat "$WORK/ba-$port.log"; return 1
 }
-P1=$(free_port); start_ba "$P1" "http://127.0.0.1:$P1"
+# The same options scripts/e2e.sh gives our second API.
+VERIFY_OPTIONS='{"emailAndPassword":{"requireEmailVerification":true}}'
+API_OUTBOX=$WORK/outbox-api BA_OUTBOX=$WORK/outbox-ba VERIFY_OUTBOX=$WORK/outbox-verify
+P1=$(free_port); start_ba "$P1" "http://127.0.0.1:$P1" "$API_OUTBOX" ""
 # The second server shares the first one's public base URL (so the same JWT iss/aud), as README.md advises
 # for running shared-db.test.mjs against our API.
-P2=$(free_port); start_ba "$P2" "http://127.0.0.1:$P1" --argon2
+P2=$(free_port); start_ba "$P2" "http://127.0.0.1:$P1" "$BA_OUTBOX" "" --argon2
+P3=$(free_port); start_ba "$P3" "http://127.0.0.1:$P3" "$VERIFY_OUTBOX" "$VERIFY_OPTIONS"
 
 echo "# client-flow.test.mjs against Better Auth on :$P1 (SKIP_TASK_ROUTES=1)"
 API_URL="http://127.0.0.1:$P1" SKIP_TASK_ROUTES=1 E2E_AUTH_RATE_LIMIT=${E2E_AUTH_RATE_LIMIT:-off} npm run -s test:client
-echo "# shared-db.test.mjs: Better Auth :$P1 as API_URL, Better Auth --argon2 :$P2 as BA_URL"
+echo "# shared-db.test.mjs, shared-db-email.test.mjs: Better Auth :$P1 as API_URL, Better Auth --argon2 :$P2 as BA_URL"
 API_URL="http://127.0.0.1:$P1" BA_URL="http://127.0.0.1:$P2" BA_ARGON2=1 SKIP_TASK_ROUTES=1 E2E_AUTH_RATE_LIMIT=${E2E_AUTH_RATE_LIMIT:-off} \
-  npm run -s test:shared-db
+  EMAIL_OUTBOX_DIR="$API_OUTBOX" BA_OUTBOX_DIR="$BA_OUTBOX" npm run -s test:shared-db
+echo "# email-flows.test.mjs: Better Auth :$P1 as API_URL, Better Auth :$P3 ($VERIFY_OPTIONS) as VERIFY_API_URL"
+API_URL="http://127.0.0.1:$P1" EMAIL_OUTBOX_DIR="$API_OUTBOX" VERIFY_API_URL="http://127.0.0.1:$P3" VERIFY_OUTBOX_DIR="$VERIFY_OUTBOX" \
+  E2E_AUTH_RATE_LIMIT=${E2E_AUTH_RATE_LIMIT:-off} npm run -s test:email

@@ -57,6 +57,16 @@ async fn serve() -> Result<(), BoxError> {
         );
         env.insert("BETTER_AUTH_SECRET".into(), random_id() + &random_id());
     }
+    // No mail settings: mail goes to a folder, and each link to the log, so a reset or a
+    // verification can be clicked through with no AWS and no mail server.
+    if !env.contains_key("EMAIL_OUTBOX_DIR") && !env.contains_key("EMAIL_FROM") {
+        let outbox = std::env::temp_dir().join("local-api-outbox");
+        tracing::info!(
+            folder = %outbox.display(),
+            "mail goes to the outbox folder (EMAIL_OUTBOX_DIR): one JSON file per mail, its link in this log"
+        );
+        env.insert("EMAIL_OUTBOX_DIR".into(), outbox.display().to_string());
+    }
     // No DATABASE_URL: a throwaway cluster, deleted on exit.
     let local_postgres = match env.get("DATABASE_URL") {
         Some(_) => None,
@@ -121,7 +131,9 @@ async fn postgres(args: &[String]) -> Result<(), BoxError> {
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
-            ("-c", Some(setting)) if setting.contains('=') => options.settings.push(setting.clone()),
+            ("-c", Some(setting)) if setting.contains('=') => {
+                options.settings.push(setting.clone())
+            }
             ("--log", Some(file)) => options.log_file = Some(file.into()),
             _ => return Err("usage: local-api postgres [-c NAME=VALUE]... [--log FILE]".into()),
         }

@@ -26,3 +26,5 @@ pub use lambda_http::{self, Body, Request, Response};
 /// dependency of its own beyond `shared` (local-api compiles every handler's source).
 pub use serde_json;
 pub use state::State;
+/// Handlers log with `shared::tracing::info!` and friends, for the same reason.
+pub use tracing;

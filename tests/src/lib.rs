@@ -53,6 +53,8 @@ pub struct TestApp {
     pub state: Arc<State>,
     pub database: TestDatabase,
     pub counter: RoundTripCounter,
+    /// `EMAIL_OUTBOX_DIR` of the app: every mail it sends is a JSON file here.
+    pub outbox: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -60,16 +62,46 @@ impl TestApp {
         Self::with_env(&[]).await
     }
 
-    /// An app whose configuration has `overrides` on top of the test defaults.
+    /// An app whose configuration has `overrides` on top of the test defaults, which include
+    /// an outbox for its mail ([`TestApp::mails`]).
     pub async fn with_env(overrides: &[(&str, &str)]) -> TestApp {
         let database = TestDatabase::create().await;
         let counter = RoundTripCounter::start(database.port()).await;
-        let state = Arc::new(test_state(&database.url_via_port(counter.port()), overrides).await);
+        let outbox = tempfile::tempdir().expect("outbox folder");
+        let outbox_setting = [(
+            "EMAIL_OUTBOX_DIR",
+            outbox.path().to_str().expect("UTF-8 path"),
+        )];
+        let settings: Vec<(&str, &str)> = outbox_setting.iter().chain(overrides).copied().collect();
+        let state = Arc::new(test_state(&database.url_via_port(counter.port()), &settings).await);
         TestApp {
             state,
             database,
             counter,
+            outbox,
         }
+    }
+
+    /// The mails the app has written to its outbox, oldest first, as
+    /// `{"to","subject","text","html","url"}`.
+    pub fn mails(&self) -> Vec<serde_json::Value> {
+        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(self.outbox.path())
+            .map(|entries| entries.map(|entry| entry.unwrap().path()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+            .iter()
+            .map(|path| serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
+            .collect()
+    }
+
+    /// The newest mail to `to`; panics when there is none.
+    pub fn last_mail_to(&self, to: &str) -> serde_json::Value {
+        self.mails()
+            .into_iter()
+            .rev()
+            .find(|mail| mail["to"] == to)
+            .unwrap_or_else(|| panic!("no mail to {to} in {:?}", self.mails()))
     }
 
     /// Sends the fixture's request to its function's handler (found by the fixture's name, as
@@ -174,7 +206,12 @@ impl From<Response<Body>> for TestResponse {
             Body::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             _ => String::new(),
         };
-        let body = if raw_body.is_empty() {
+        let is_html = parts
+            .headers
+            .get("content-type")
+            .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+        // A body must be JSON, except an HTML page (which keeps only `raw_body`).
+        let body = if raw_body.is_empty() || is_html {
             serde_json::Value::Null
         } else {
             serde_json::from_str(&raw_body)

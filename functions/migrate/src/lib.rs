@@ -129,8 +129,8 @@ pub async fn handle(
         None => {
             let applied = migrate_within(env, invocation.time_budget)
                 .await
-                .inspect_err(|err| tracing::error!(error = %err, "migrations failed"))?;
-            tracing::info!(?applied, "migrations up to date");
+                .inspect_err(|err| shared::tracing::error!(error = %err, "migrations failed"))?;
+            shared::tracing::info!(?applied, "migrations up to date");
             Ok(json!({ "applied": applied }))
         }
     }
@@ -170,7 +170,7 @@ async fn respond_to_cloudformation(
     request: CustomResourceEvent,
     invocation: &Invocation,
 ) -> Result<Value, Error> {
-    tracing::info!(request_type = %request.request_type, "custom resource request");
+    shared::tracing::info!(request_type = %request.request_type, "custom resource request");
     let outcome: Result<String, String> = match request.request_type.as_str() {
         "Create" | "Update" => match migrate_within(env, invocation.time_budget).await {
             Ok(applied) if applied.is_empty() => Ok("no pending migrations".to_owned()),
@@ -180,7 +180,7 @@ async fn respond_to_cloudformation(
                 applied.join(", ")
             )),
             Err(err) => {
-                tracing::error!(error = %err, "migrations failed");
+                shared::tracing::error!(error = %err, "migrations failed");
                 let mut reason = err.to_string();
                 if let Some(stream) = &invocation.log_stream {
                     reason.push_str(&format!(" (see CloudWatch log stream {stream})"));
@@ -216,8 +216,8 @@ async fn respond_to_cloudformation(
     // an answer to CloudFormation before its ServiceTimeout.
     put_response(&request.response_url, &body)
         .await
-        .inspect_err(|err| tracing::error!(error = %err, "could not send the response"))?;
-    tracing::info!(status, reason = %body["Reason"], "response sent to CloudFormation");
+        .inspect_err(|err| shared::tracing::error!(error = %err, "could not send the response"))?;
+    shared::tracing::info!(status, reason = %body["Reason"], "response sent to CloudFormation");
     Ok(body)
 }
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use shared::better_auth::body::{self, Expect, Field, Schema, is_email};
 use shared::better_auth::origin::{self, Route};
 use shared::better_auth::sessions::{self, ClientInfo, Session};
-use shared::better_auth::{cookies, endpoint, errors, password, rate_limit, users};
+use shared::better_auth::{cookies, emails, endpoint, errors, password, rate_limit, users};
 use shared::http::{append_header, ok_json};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
@@ -37,7 +37,13 @@ impl Schema for SignIn {
 
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     origin::check_post(&state.config, &request, Route::Login)?;
-    rate_limit::check(state, &request, "/sign-in/email").await?;
+    rate_limit::check(
+        state,
+        &request,
+        "/sign-in/email",
+        state.config.auth_rate_limit,
+    )
+    .await?;
     let body: SignIn = body::parse(&request)?;
     let email = body.email.to_lowercase();
     if !is_email(&email) {
@@ -58,6 +64,13 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     let (Some((user, _)), true) = (found, verified) else {
         return Err(errors::INVALID_EMAIL_OR_PASSWORD.into());
     };
+    let options = &state.config.options;
+    if options.email_and_password.require_email_verification && !user.email_verified {
+        if options.email_verification.send_on_sign_in && state.mailer.enabled() {
+            emails::send_verification(state, &user, body.callback_url.as_deref()).await;
+        }
+        return Err(errors::EMAIL_NOT_VERIFIED.into());
+    }
 
     let session = Session::new(&user.id, &ClientInfo::of(&request), remember);
     sessions::insert_session(&state.db, &session).await?;

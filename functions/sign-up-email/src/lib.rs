@@ -7,7 +7,7 @@ use shared::better_auth::ids::random_id;
 use shared::better_auth::origin::{self, Route};
 use shared::better_auth::sessions::{ClientInfo, Session};
 use shared::better_auth::users::{self, SignUpOutcome, Timestamp, User};
-use shared::better_auth::{cookies, endpoint, errors, password, rate_limit};
+use shared::better_auth::{cookies, emails, endpoint, errors, password, rate_limit};
 use shared::http::ok_json;
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
@@ -43,7 +43,13 @@ impl Schema for SignUp {
 
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     origin::check_post(&state.config, &request, Route::Login)?;
-    rate_limit::check(state, &request, "/sign-up/email").await?;
+    rate_limit::check(
+        state,
+        &request,
+        "/sign-up/email",
+        state.config.auth_rate_limit,
+    )
+    .await?;
     let body: SignUp = body::parse(&request)?;
     if let Some(url) = &body.callback_url {
         origin::check_callback_url(&state.config, url)?;
@@ -52,6 +58,10 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         return Err(problem.into());
     }
     let remember = body.remember_me.unwrap_or(true);
+    let options = &state.config.options;
+    // With requireEmailVerification, sign-up starts no session, and an existing email gets the
+    // same answer as a new one (Better Auth's enumeration protection).
+    let require_verification = options.email_and_password.require_email_verification;
     let now = Timestamp::now();
     let user = User {
         id: random_id(),
@@ -62,11 +72,22 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         created_at: now,
         updated_at: now,
     };
-    let session = Session::new(&user.id, &ClientInfo::of(&request), remember);
+    let session = (!require_verification)
+        .then(|| Session::new(&user.id, &ClientInfo::of(&request), remember));
     let password_hash = password::hash(body.password).await?;
-    match users::insert_user_with_session(&state.db, &user, &password_hash, &session).await? {
+    match users::insert_user(&state.db, &user, &password_hash, session.as_ref()).await? {
+        SignUpOutcome::EmailTaken if require_verification => {
+            shared::tracing::info!("sign-up for an existing email answered like a new one");
+            Ok(ok_json(&json!({ "token": null, "user": user })))
+        }
         SignUpOutcome::EmailTaken => Err(errors::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL.into()),
         SignUpOutcome::Created => {
+            if options.sends_verification_on_sign_up() && state.mailer.enabled() {
+                emails::send_verification(state, &user, body.callback_url.as_deref()).await;
+            }
+            let Some(session) = session else {
+                return Ok(ok_json(&json!({ "token": null, "user": user })));
+            };
             let mut response = ok_json(&json!({ "token": session.token, "user": user }));
             cookies::set_signed_in(
                 &state.config,

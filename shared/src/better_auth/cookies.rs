@@ -5,27 +5,15 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use sha2::Sha256;
 
 use super::sessions::SESSION_LIFETIME;
 use crate::config::Config;
-use crate::http::{append_header, header, set_cookies};
+use crate::http::{append_header, encode_uri_component, header, set_cookies};
 use crate::{Body, Request, Response};
 
 type HmacSha256 = Hmac<Sha256>;
-
-/// The characters JS `encodeURIComponent` leaves alone besides ASCII letters and digits.
-const ENCODE_URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
 
 /// better-call decodes signatures with `atob`, which ignores the unused low bits of the last
 /// base64 digit; accepting them too keeps every cookie Better Auth accepts valid here.
@@ -46,7 +34,7 @@ pub fn sign_cookie_value(value: &str, secret: &str) -> String {
     let mut mac = mac(secret);
     mac.update(value.as_bytes());
     let signature = STANDARD.encode(mac.finalize().into_bytes());
-    utf8_percent_encode(&format!("{value}.{signature}"), ENCODE_URI_COMPONENT).to_string()
+    encode_uri_component(&format!("{value}.{signature}"))
 }
 
 /// Checks a signed cookie value as better-call's `getSignedCookie` does and returns the inner value.

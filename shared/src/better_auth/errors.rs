@@ -15,6 +15,14 @@ pub struct ErrorCode {
     pub message: &'static str,
 }
 
+impl ErrorCode {
+    /// The same code and message with another status: verify-email answers `INVALID_TOKEN`
+    /// with 401 where reset-password answers it with 400.
+    pub const fn with_status(self, status: StatusCode) -> ErrorCode {
+        ErrorCode { status, ..self }
+    }
+}
+
 impl From<ErrorCode> for Error {
     fn from(error: ErrorCode) -> Error {
         Error::client(error.status, error.code, error.message)
@@ -43,6 +51,15 @@ catalogue! {
     PASSWORD_TOO_SHORT = BAD_REQUEST, "Password too short";
     PASSWORD_TOO_LONG = BAD_REQUEST, "Password too long";
     USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL = UNPROCESSABLE_ENTITY, "User already exists. Use another email.";
+    EMAIL_NOT_VERIFIED = FORBIDDEN, "Email not verified";
+    // Password reset and email verification
+    RESET_PASSWORD_DISABLED = BAD_REQUEST, "Reset password isn't enabled";
+    VERIFICATION_EMAIL_NOT_ENABLED = BAD_REQUEST, "Verification email isn't enabled";
+    INVALID_TOKEN = BAD_REQUEST, "Invalid token";
+    TOKEN_EXPIRED = UNAUTHORIZED, "Token expired";
+    USER_NOT_FOUND = BAD_REQUEST, "User not found";
+    EMAIL_MISMATCH = BAD_REQUEST, "Email mismatch";
+    EMAIL_ALREADY_VERIFIED = BAD_REQUEST, "Email is already verified";
     // Sessions
     UNAUTHORIZED = UNAUTHORIZED, "Unauthorized";
     // Origin and CSRF checks
@@ -50,6 +67,7 @@ catalogue! {
     MISSING_OR_NULL_ORIGIN = FORBIDDEN, "Missing or null Origin";
     CROSS_SITE_NAVIGATION_LOGIN_BLOCKED = FORBIDDEN, "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
     INVALID_CALLBACK_URL = FORBIDDEN, "Invalid callbackURL";
+    INVALID_REDIRECT_URL = FORBIDDEN, "Invalid redirectURL";
 }
 
 /// zod's body validation failure; the message lists every issue (see [`super::body`]).

@@ -1,4 +1,5 @@
-//! Random identifiers in Better Auth's shape: 32 chars of `[A-Za-z0-9]`, for user, session, account and jwks ids and session tokens.
+//! Random identifiers in Better Auth's shape: 32 chars of `[A-Za-z0-9]`, for user, session,
+//! account and jwks ids and session tokens (24 for password-reset tokens).
 
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -11,9 +12,14 @@ const ID_LENGTH: usize = 32;
 /// Session tokens are bearer secrets, so this reads the OS generator directly instead of a
 /// userspace PRNG; `Alphanumeric` rejection-samples, so no character is more likely than another.
 pub fn random_id() -> String {
+    random_string(ID_LENGTH)
+}
+
+/// `length` characters of `[A-Za-z0-9]` from the OS CSPRNG (Better Auth's `generateId(length)`).
+pub fn random_string(length: usize) -> String {
     OsRng
         .sample_iter(&Alphanumeric)
-        .take(ID_LENGTH)
+        .take(length)
         .map(char::from)
         .collect()
 }

@@ -17,15 +17,19 @@
 
 pub mod body;
 pub mod cookies;
+pub mod emails;
 pub mod errors;
 pub mod ids;
 pub mod jwt;
 pub mod keys;
+pub mod options;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;
+pub mod redirects;
 pub mod sessions;
 pub mod users;
+pub mod verification;
 
 use crate::{Dialect, Endpoint};
 

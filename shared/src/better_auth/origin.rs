@@ -8,8 +8,8 @@
 
 use super::cookies::has_cookie_header;
 use super::errors::{
-    CROSS_SITE_NAVIGATION_LOGIN_BLOCKED, INVALID_CALLBACK_URL, INVALID_ORIGIN,
-    MISSING_OR_NULL_ORIGIN,
+    CROSS_SITE_NAVIGATION_LOGIN_BLOCKED, ErrorCode, INVALID_CALLBACK_URL, INVALID_ORIGIN,
+    INVALID_REDIRECT_URL, MISSING_OR_NULL_ORIGIN,
 };
 use crate::Request;
 use crate::config::Config;
@@ -79,17 +79,31 @@ pub fn check_post(config: &Config, request: &Request, route: Route) -> Result<()
     Ok(())
 }
 
+/// Whether a redirect target is a relative path or a URL on a trusted origin (Better Auth's
+/// `isTrustedOrigin(url, {allowRelativePaths: true})`): anything else would be an open redirect.
+pub fn is_trusted_target(config: &Config, target: &str) -> bool {
+    let relative = target.starts_with('/') && !target.starts_with("//") && !target.contains('\\');
+    relative
+        || url::Url::parse(target)
+            .map(|url| config.is_trusted_origin(&url.origin().ascii_serialization()))
+            .unwrap_or(false)
+}
+
 /// A `callbackURL` must be a relative path or a URL on a trusted origin.
 pub fn check_callback_url(config: &Config, callback_url: &str) -> Result<()> {
-    let relative = callback_url.starts_with('/')
-        && !callback_url.starts_with("//")
-        && !callback_url.contains('\\');
-    let trusted = url::Url::parse(callback_url)
-        .map(|url| config.is_trusted_origin(&url.origin().ascii_serialization()))
-        .unwrap_or(false);
-    if relative || trusted {
+    check_target(config, callback_url, INVALID_CALLBACK_URL)
+}
+
+/// `redirectTo` (request-password-reset) is checked like a `callbackURL`, with its own code.
+pub fn check_redirect_url(config: &Config, redirect_to: &str) -> Result<()> {
+    check_target(config, redirect_to, INVALID_REDIRECT_URL)
+}
+
+fn check_target(config: &Config, target: &str, refusal: ErrorCode) -> Result<()> {
+    if is_trusted_target(config, target) {
         Ok(())
     } else {
-        Err(INVALID_CALLBACK_URL.into())
+        tracing::warn!("refused an untrusted redirect target");
+        Err(refusal.into())
     }
 }

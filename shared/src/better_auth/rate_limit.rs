@@ -1,5 +1,7 @@
-//! Sign-in/sign-up rate limiting per client IP, counted in Postgres so the limit holds across
-//! Lambda instances (each instance alone would allow N requests per window).
+//! Rate limiting per client IP and route, counted in Postgres so the limit holds across
+//! Lambda instances (each instance alone would allow N requests per window). Sign-in and
+//! sign-up use the configured limit (`AUTH_RATE_LIMIT_*`); the routes that send mail use
+//! Better Auth's fixed rule for them, [`MAIL_ROUTES`].
 //!
 //! Rows live in Better Auth's own `rateLimit` table (`key`, `count`, `lastRequest` in ms), with
 //! Better Auth's algorithm: a bucket restarts when `now − lastRequest ≥ window`; an allowed
@@ -9,14 +11,20 @@
 use tokio_postgres::types::Type;
 
 use super::ids::random_id;
+use crate::config::RateLimit;
 use crate::error::{Error, Result};
 use crate::http::client_ip;
 use crate::{Request, State};
 
+/// Better Auth's rule for request-password-reset and send-verification-email: 3 per 60 s.
+pub const MAIL_ROUTES: RateLimit = RateLimit {
+    max_requests: 3,
+    window: std::time::Duration::from_secs(60),
+};
+
 /// Counts this request against `path`'s bucket for the caller's IP; `Err(RateLimited)` when
-/// the caller is over the limit. One round trip.
-pub async fn check(state: &State, request: &Request, path: &str) -> Result<()> {
-    let limit = state.config.auth_rate_limit;
+/// the caller is over `limit`. One round trip.
+pub async fn check(state: &State, request: &Request, path: &str, limit: RateLimit) -> Result<()> {
     // Without an IP every client shares one bucket per path, as with Better Auth.
     let ip = client_ip(request).unwrap_or_else(|| "no-trusted-ip".to_owned());
     let key = format!("{ip}|{path}");

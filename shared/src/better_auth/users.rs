@@ -70,53 +70,65 @@ pub enum SignUpOutcome {
     EmailTaken,
 }
 
-/// Creates the user, its credential account and its first session in one statement (one
-/// round trip, atomic). A concurrent sign-up with the same email loses on the unique
-/// constraint and gets [`SignUpOutcome::EmailTaken`], never a 500.
-pub async fn insert_user_with_session(
+/// Creates the user, its credential account and, unless sign-up starts none
+/// (`requireEmailVerification`), its first session, in one statement (one round trip,
+/// atomic). A concurrent sign-up with the same email loses on the unique constraint and gets
+/// [`SignUpOutcome::EmailTaken`], never a 500.
+pub async fn insert_user(
     db: &Database,
     user: &User,
     password_hash: &str,
-    session: &Session,
+    session: Option<&Session>,
 ) -> Result<SignUpOutcome> {
-    let sql = r#"
+    let user_and_account = r#"
         with new_user as (
             insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt")
             values ($1, $2, $3, false, $4, $5, $5) returning "id"
-        ), new_account as (
-            insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt")
-            select $6, "id", 'credential', "id", $7, $5, $5 from new_user
-        )
-        insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
-        select $8, $9, $10, $13, $13, $11, $12, "id" from new_user"#;
+        )"#;
     let account_id = random_id();
-    let result = db
-        .query(
-            sql,
-            &[
-                (&user.id, Type::TEXT),
-                (&user.name, Type::TEXT),
-                (&user.email, Type::TEXT),
-                (&user.image, Type::TEXT),
-                (&user.created_at.0, Type::TIMESTAMPTZ),
-                (&account_id, Type::TEXT),
-                (&password_hash, Type::TEXT),
-                (&session.id, Type::TEXT),
-                (&session.expires_at.0, Type::TIMESTAMPTZ),
-                (&session.token, Type::TEXT),
-                (&session.ip_address, Type::TEXT),
-                (&session.user_agent, Type::TEXT),
-                (&session.created_at.0, Type::TIMESTAMPTZ),
-            ],
-        )
-        .await;
-    match result {
+    let mut params: Vec<crate::db::Param<'_>> = vec![
+        (&user.id, Type::TEXT),
+        (&user.name, Type::TEXT),
+        (&user.email, Type::TEXT),
+        (&user.image, Type::TEXT),
+        (&user.created_at.0, Type::TIMESTAMPTZ),
+        (&account_id, Type::TEXT),
+        (&password_hash, Type::TEXT),
+    ];
+    let account = r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt")
+            select $6, "id", 'credential', "id", $7, $5, $5 from new_user"#;
+    let sql = match session {
+        None => format!("{user_and_account}\n{account}"),
+        Some(session) => {
+            params.extend([
+                (&session.id as _, Type::TEXT),
+                (&session.expires_at.0 as _, Type::TIMESTAMPTZ),
+                (&session.token as _, Type::TEXT),
+                (&session.ip_address as _, Type::TEXT),
+                (&session.user_agent as _, Type::TEXT),
+                (&session.created_at.0 as _, Type::TIMESTAMPTZ),
+            ]);
+            format!(
+                r#"{user_and_account}, new_account as ({account})
+        insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+        select $8, $9, $10, $13, $13, $11, $12, "id" from new_user"#
+            )
+        }
+    };
+    match db.query(&sql, &params).await {
         Ok(_) => Ok(SignUpOutcome::Created),
         Err(err) if err.is_unique_violation() && err.constraint() == Some("user_email_key") => {
             Ok(SignUpOutcome::EmailTaken)
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The user with `email` (already lowercased). One round trip.
+pub async fn find_user_by_email(db: &Database, email: &str) -> Result<Option<User>> {
+    let sql = format!(r#"select {USER_COLUMNS} from "user" u where u."email" = $1"#);
+    let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
+    Ok(row.map(|row| user_from(&row)))
 }
 
 /// A user and their credential password hash (None without a credential account).

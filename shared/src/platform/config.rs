@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::aws::{AwsEnv, CallLimits};
+use crate::better_auth::options::Options;
+
 /// Better Auth refuses shorter secrets in production; so do we, everywhere.
 pub const MIN_SECRET_LENGTH: usize = 32;
 
@@ -78,6 +81,29 @@ pub struct Config {
     pub jwt_issuing: JwtIssuing,
     pub same_site: SameSite,
     pub auth_rate_limit: RateLimit,
+    /// `BETTER_AUTH_OPTIONS`: Better Auth's options, as in `auth.ts`.
+    pub options: Options,
+    pub email: EmailSettings,
+    /// The AWS SDK's settings from the environment (region, credentials, endpoints).
+    pub aws: AwsEnv,
+}
+
+/// Where mail goes. Neither set: no mail can be sent, and the routes that send answer as
+/// Better Auth does without its send callbacks (`RESET_PASSWORD_DISABLED`, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailSettings {
+    /// `EMAIL_FROM`: the sender, an identity verified in Amazon SES (`noreply@example.com` or
+    /// `Example <noreply@example.com>`).
+    pub from: Option<String>,
+    /// `EMAIL_OUTBOX_DIR`: write each mail there as a JSON file instead of sending it (local
+    /// development and tests). Wins over `EMAIL_FROM`.
+    pub outbox_dir: Option<std::path::PathBuf>,
+}
+
+impl EmailSettings {
+    pub fn enabled(&self) -> bool {
+        self.from.is_some() || self.outbox_dir.is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +228,26 @@ impl Config {
             )?),
         };
 
+        let options = match lookup("BETTER_AUTH_OPTIONS") {
+            None => Options::default(),
+            Some(json) => Options::parse(&json).map_err(|reason| ConfigError::Invalid {
+                name: "BETTER_AUTH_OPTIONS",
+                reason,
+            })?,
+        };
+        let email = EmailSettings {
+            from: lookup("EMAIL_FROM"),
+            outbox_dir: lookup("EMAIL_OUTBOX_DIR").map(Into::into),
+        };
+        if let Some(from) = &email.from
+            && !from.contains('@')
+        {
+            return Err(ConfigError::Invalid {
+                name: "EMAIL_FROM",
+                reason: format!("{from:?} is not an email address"),
+            });
+        }
+
         Ok(Config {
             database_url: Secret::new(database_url),
             auth_secret: Secret::new(auth_secret),
@@ -210,7 +256,16 @@ impl Config {
             jwt_issuing,
             same_site,
             auth_rate_limit,
+            options,
+            email,
+            aws: AwsEnv::from_env(env),
         })
+    }
+
+    /// Where Better Auth's routes are: the base URL's origin + `/api/auth` (Better Auth's
+    /// `ctx.context.baseURL`, the start of every link it mails).
+    pub fn auth_base_url(&self) -> String {
+        format!("{}/api/auth", self.issuer())
     }
 
     /// The base URL's origin (`scheme://host[:port]`): JWT `iss` and `aud`.
@@ -293,37 +348,14 @@ async fn fetch_secret_json(
     secret_arn: &str,
     env: &HashMap<String, String>,
 ) -> Result<String, ConfigError> {
-    use aws_config::retry::RetryConfig;
-    use aws_config::timeout::TimeoutConfig;
-
-    let var = |name: &str| env.get(name).map(String::as_str).filter(|v| !v.is_empty());
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(SECRETS_CONNECT_TIMEOUT)
-                .operation_timeout(SECRETS_OPERATION_TIMEOUT)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(SECRETS_MAX_ATTEMPTS));
-    if let Some(region) = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")) {
-        loader = loader.region(aws_config::Region::new(region.to_owned()));
-    }
-    if let (Some(key_id), Some(secret_key)) =
-        (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
-    {
-        loader = loader.credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            key_id,
-            secret_key,
-            var("AWS_SESSION_TOKEN").map(str::to_owned),
-            None,
-            "environment",
-        ));
-    }
-    let endpoint = var("AWS_ENDPOINT_URL_SECRETS_MANAGER").or_else(|| var("AWS_ENDPOINT_URL"));
-    if let Some(endpoint) = endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
-    let sdk_config = loader.load().await;
+    let aws = AwsEnv::from_env(env);
+    let endpoint = aws.endpoint("SECRETS_MANAGER");
+    let limits = CallLimits {
+        connect_timeout: SECRETS_CONNECT_TIMEOUT,
+        operation_timeout: SECRETS_OPERATION_TIMEOUT,
+        max_attempts: SECRETS_MAX_ATTEMPTS,
+    };
+    let sdk_config = aws.sdk_config("SECRETS_MANAGER", limits).await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk_config);
     let output = client
         .get_secret_value()

@@ -8,6 +8,34 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+/// The characters JS `encodeURIComponent` leaves alone besides ASCII letters and digits.
+const ENCODE_URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// JavaScript's `encodeURIComponent`, which Better Auth uses for cookie values and the
+/// `callbackURL` in the links it mails.
+pub fn encode_uri_component(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, ENCODE_URI_COMPONENT).to_string()
+}
+
+/// HTML-escapes text for an element or a double-quoted attribute (mail templates, the error
+/// page). Five replacements do not justify a crate.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// Largest request body any route accepts. API Gateway allows 10 MB; nothing here needs more
 /// than a task description, so anything bigger is refused before it is parsed.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -31,6 +59,16 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
 /// A 200 JSON response.
 pub fn ok_json(body: &impl Serialize) -> Response<Body> {
     json_response(StatusCode::OK, body)
+}
+
+/// A `302 Found` to `location`, with no body (Better Auth's `ctx.redirect`).
+pub fn redirect(location: &str) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::FOUND;
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
 }
 
 /// Adds `name: value`, keeping any values already there (Set-Cookie is repeated). A value

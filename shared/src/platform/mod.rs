@@ -11,11 +11,13 @@
 //! | [`lambda`] | the entry point every function's `main` calls |
 //! | [`state`] | what a function builds once per cold start |
 
+pub mod aws;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod lambda;
 pub mod logging;
+pub mod mail;
 pub mod migrations;
 pub mod state;

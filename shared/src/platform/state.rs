@@ -4,6 +4,7 @@ use crate::better_auth::jwt::JwtKeys;
 use crate::better_auth::keys::SigningKey;
 use crate::config::{Config, ConfigError};
 use crate::db::{ConnectError, ConnectOptions, Database};
+use crate::platform::mail::Mailer;
 
 pub struct State {
     pub config: Config,
@@ -12,6 +13,9 @@ pub struct State {
     pub jwt: JwtKeys,
     /// The key this instance signs EdDSA JWTs with; read on first need.
     pub signing_key: tokio::sync::OnceCell<SigningKey>,
+    /// Where mail goes (SES, an outbox folder, or nowhere); its SES client is built on the
+    /// first send.
+    pub mailer: Mailer,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,11 +52,13 @@ impl State {
                 tracing::warn!(error = ?err, "could not load JWT keys at init; will load on first use")
             }
         }
+        let mailer = Mailer::from_config(&config);
         Ok(State {
             config,
             db,
             jwt,
             signing_key: tokio::sync::OnceCell::new(),
+            mailer,
         })
     }
 }

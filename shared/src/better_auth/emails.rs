@@ -1,0 +1,185 @@
+//! The mails Better Auth's routes send, with the links Better Auth builds, rendered from the
+//! templates in `shared/templates/` (text and HTML; see its README for the placeholders).
+//!
+//! Better Auth sends no mail itself: it calls the app's `sendResetPassword` and
+//! `sendVerificationEmail`. Here those are these functions, sending through
+//! [`crate::platform::mail`].
+
+use std::time::Duration;
+
+use super::users::User;
+use super::verification;
+use crate::State;
+use crate::http::{encode_uri_component, escape_html};
+use crate::platform::mail::Mail;
+
+/// The least time an anonymous mail route takes to answer (Better Auth's floor on
+/// send-verification-email; here on request-password-reset too): sending a mail takes longer
+/// than not sending one, and the difference would tell which emails have accounts.
+pub const ANONYMOUS_ANSWER_FLOOR: Duration = Duration::from_millis(500);
+
+/// Times an anonymous answer from its start, to hold it back to [`ANONYMOUS_ANSWER_FLOOR`].
+pub struct AnonymousAnswer(tokio::time::Instant);
+
+impl AnonymousAnswer {
+    pub fn start() -> Self {
+        AnonymousAnswer(tokio::time::Instant::now())
+    }
+
+    /// Waits out the rest of the floor.
+    pub async fn finish(self) {
+        tokio::time::sleep_until(self.0 + ANONYMOUS_ANSWER_FLOOR).await;
+    }
+}
+
+struct Template {
+    text: &'static str,
+    html: &'static str,
+}
+
+const RESET_PASSWORD: Template = Template {
+    text: include_str!("../../templates/reset-password.txt"),
+    html: include_str!("../../templates/reset-password.html"),
+};
+
+const VERIFY_EMAIL: Template = Template {
+    text: include_str!("../../templates/verify-email.txt"),
+    html: include_str!("../../templates/verify-email.html"),
+};
+
+/// Mails the reset link for `token`:
+/// `<base>/api/auth/reset-password/<token>?callbackURL=<encodeURIComponent(redirectTo) or "">`.
+pub async fn send_reset_password(
+    state: &State,
+    user: &User,
+    token: &str,
+    redirect_to: Option<&str>,
+) {
+    let url = format!(
+        "{}/reset-password/{token}?callbackURL={}",
+        state.config.auth_base_url(),
+        redirect_to.map(encode_uri_component).unwrap_or_default()
+    );
+    let lifetime = state.config.options.reset_token_lifetime();
+    state
+        .mailer
+        .send(&RESET_PASSWORD.render(user, &url, lifetime))
+        .await;
+}
+
+/// Mails a verification link for `user`:
+/// `<base>/api/auth/verify-email?token=<JWT>&callbackURL=<encodeURIComponent(callbackURL or "/")>`.
+pub async fn send_verification(state: &State, user: &User, callback_url: Option<&str>) {
+    let lifetime = state.config.options.verification_token_lifetime();
+    let token = verification::issue_email_token(&state.config.auth_secret, user, lifetime);
+    let url = format!(
+        "{}/verify-email?token={token}&callbackURL={}",
+        state.config.auth_base_url(),
+        encode_uri_component(callback_url.unwrap_or("/"))
+    );
+    state
+        .mailer
+        .send(&VERIFY_EMAIL.render(user, &url, lifetime))
+        .await;
+}
+
+impl Template {
+    /// Fills in the placeholders. Three fixed `{{…}}` names need no template engine; the HTML
+    /// gets its values escaped, the text does not.
+    fn render(&self, user: &User, url: &str, lifetime: Duration) -> Mail {
+        let expires_in = describe(lifetime);
+        let fill = |template: &str, escape: fn(&str) -> String| {
+            template
+                .replace("{{name}}", &escape(&user.name))
+                .replace("{{url}}", &escape(url))
+                .replace("{{expires_in}}", &expires_in)
+        };
+        let text = fill(self.text, str::to_owned);
+        let (subject, body) = text
+            .split_once('\n')
+            .and_then(|(first, rest)| Some((first.strip_prefix("Subject:")?.trim(), rest)))
+            .expect("every text template starts with a Subject: line (a test checks it)");
+        Mail {
+            to: user.email.clone(),
+            subject: subject.to_owned(),
+            text: body.trim_start_matches('\n').to_owned(),
+            html: fill(self.html, escape_html),
+            url: url.to_owned(),
+        }
+    }
+}
+
+/// "1 hour", "10 minutes", "1 day": how long a link stays valid, for the mail's wording.
+fn describe(lifetime: Duration) -> String {
+    let seconds = lifetime.as_secs();
+    let (count, unit) = match seconds {
+        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 => (s.div_ceil(60), "minute"),
+        s => (s, "second"),
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::better_auth::users::Timestamp;
+
+    fn user(name: &str) -> User {
+        User {
+            name: name.into(),
+            email: "ada@example.com".into(),
+            email_verified: false,
+            image: None,
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+            id: "id".into(),
+        }
+    }
+
+    #[test]
+    fn every_template_has_a_subject_and_the_link_in_both_versions() {
+        let url = "https://api.example.com/api/auth/verify-email?token=t&callbackURL=%2F";
+        for template in [RESET_PASSWORD, VERIFY_EMAIL] {
+            let mail = template.render(&user("Ada"), url, Duration::from_secs(3600));
+            assert!(!mail.subject.is_empty());
+            assert!(mail.text.contains(url), "{}", mail.text);
+            assert!(mail.html.contains(&escape_html(url)), "{}", mail.html);
+            assert!(mail.text.contains("1 hour") && mail.html.contains("1 hour"));
+            assert!(!mail.text.contains("{{") && !mail.html.contains("{{"));
+            assert_eq!(mail.to, "ada@example.com");
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_in_html_and_kept_as_they_are_in_text() {
+        let mail = VERIFY_EMAIL.render(
+            &user("<b>Ada</b> & co"),
+            "https://x/y?a=1&b=2",
+            Duration::from_secs(60),
+        );
+        assert!(
+            mail.html.contains("&lt;b&gt;Ada&lt;/b&gt; &amp; co"),
+            "{}",
+            mail.html
+        );
+        assert!(
+            mail.html.contains(r#"href="https://x/y?a=1&amp;b=2""#),
+            "{}",
+            mail.html
+        );
+        assert!(mail.text.contains("<b>Ada</b> & co"));
+        assert!(mail.text.contains("1 minute"));
+    }
+
+    #[test]
+    fn lifetimes_read_as_words() {
+        assert_eq!(describe(Duration::from_secs(3600)), "1 hour");
+        assert_eq!(describe(Duration::from_secs(7200)), "2 hours");
+        assert_eq!(describe(Duration::from_secs(86_400)), "1 day");
+        assert_eq!(describe(Duration::from_secs(600)), "10 minutes");
+        assert_eq!(describe(Duration::from_secs(90)), "2 minutes");
+        assert_eq!(describe(Duration::from_secs(5)), "5 seconds");
+    }
+}

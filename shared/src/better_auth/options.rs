@@ -1,0 +1,186 @@
+//! Better Auth's server options, as a team writes them in its `auth.ts`: one JSON document
+//! (`BETTER_AUTH_OPTIONS`) with the same names and nesting, and Better Auth's defaults for
+//! everything left out. Deploy-time values (URLs, origins, the secret) stay separate settings.
+//!
+//! ```json
+//! {"emailAndPassword": {"requireEmailVerification": true},
+//!  "emailVerification": {"sendOnSignUp": true, "autoSignInAfterVerification": true}}
+//! ```
+//!
+//! An unknown option or a value of the wrong type stops the cold start with a message naming
+//! it, rather than being ignored: a typo in a security setting must not pass silently.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Options {
+    pub email_and_password: EmailAndPassword,
+    pub email_verification: EmailVerification,
+    #[serde(rename = "onAPIError")]
+    pub on_api_error: OnApiError,
+}
+
+/// `onAPIError`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OnApiError {
+    /// Where `/api/auth/error` redirects (with `?error=CODE`), for example the frontend's own
+    /// error page. Unset: `/api/auth/error` shows a small HTML page.
+    #[serde(rename = "errorURL")]
+    pub error_url: Option<String>,
+}
+
+/// `emailAndPassword`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct EmailAndPassword {
+    /// Sign-in refuses unverified users (403 `EMAIL_NOT_VERIFIED`), and sign-up starts no
+    /// session (`token: null`, no cookie) and answers an existing email like a new one.
+    pub require_email_verification: bool,
+    /// Seconds a password-reset link stays valid.
+    pub reset_password_token_expires_in: u64,
+    /// A password reset signs the user out everywhere.
+    pub revoke_sessions_on_password_reset: bool,
+}
+
+impl Default for EmailAndPassword {
+    fn default() -> Self {
+        EmailAndPassword {
+            require_email_verification: false,
+            reset_password_token_expires_in: 3600,
+            revoke_sessions_on_password_reset: false,
+        }
+    }
+}
+
+/// `emailVerification`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct EmailVerification {
+    /// Mail a verification link on sign-up; unset follows `requireEmailVerification`.
+    pub send_on_sign_up: Option<bool>,
+    /// Mail a new link when an unverified user is refused at sign-in.
+    pub send_on_sign_in: bool,
+    /// Opening the link signs the user in (a new session and its cookie).
+    pub auto_sign_in_after_verification: bool,
+    /// Seconds a verification link stays valid.
+    pub expires_in: u64,
+}
+
+impl Default for EmailVerification {
+    fn default() -> Self {
+        EmailVerification {
+            send_on_sign_up: None,
+            send_on_sign_in: false,
+            auto_sign_in_after_verification: false,
+            expires_in: 3600,
+        }
+    }
+}
+
+impl Options {
+    /// Parses `BETTER_AUTH_OPTIONS`; the error names the option (serde's path) and never
+    /// echoes a value.
+    pub fn parse(json: &str) -> Result<Options, String> {
+        let deserializer = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let inner_is_syntax = inner.is_syntax() || inner.is_eof();
+            let what = if inner_is_syntax {
+                "is not valid JSON".to_owned()
+            } else {
+                // serde's messages name fields and expected types, not values.
+                inner.to_string()
+            };
+            if path == "." || path == "?" || inner_is_syntax {
+                what
+            } else {
+                format!("{path}: {what}")
+            }
+        })
+    }
+
+    /// Whether sign-up mails a verification link (Better Auth: `sendOnSignUp ??
+    /// requireEmailVerification`).
+    pub fn sends_verification_on_sign_up(&self) -> bool {
+        self.email_verification
+            .send_on_sign_up
+            .unwrap_or(self.email_and_password.require_email_verification)
+    }
+
+    pub fn reset_token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.email_and_password.reset_password_token_expires_in)
+    }
+
+    pub fn verification_token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.email_verification.expires_in)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_options_are_better_auths_defaults() {
+        let options = Options::parse("{}").unwrap();
+        assert_eq!(options, Options::default());
+        assert!(!options.email_and_password.require_email_verification);
+        assert_eq!(options.reset_token_lifetime(), Duration::from_secs(3600));
+        assert_eq!(
+            options.verification_token_lifetime(),
+            Duration::from_secs(3600)
+        );
+        assert!(!options.sends_verification_on_sign_up());
+    }
+
+    #[test]
+    fn auth_ts_names_and_nesting_are_read() {
+        let options = Options::parse(
+            r#"{"emailAndPassword": {"requireEmailVerification": true, "resetPasswordTokenExpiresIn": 600,
+                "revokeSessionsOnPasswordReset": true},
+                "emailVerification": {"sendOnSignIn": true, "autoSignInAfterVerification": true, "expiresIn": 60}}"#,
+        )
+        .unwrap();
+        assert!(options.email_and_password.require_email_verification);
+        assert!(options.email_and_password.revoke_sessions_on_password_reset);
+        assert_eq!(options.reset_token_lifetime(), Duration::from_secs(600));
+        assert!(options.email_verification.send_on_sign_in);
+        assert!(options.email_verification.auto_sign_in_after_verification);
+        assert_eq!(
+            options.verification_token_lifetime(),
+            Duration::from_secs(60)
+        );
+        // sendOnSignUp follows requireEmailVerification unless set.
+        assert!(options.sends_verification_on_sign_up());
+        let off = Options::parse(
+            r#"{"emailAndPassword": {"requireEmailVerification": true}, "emailVerification": {"sendOnSignUp": false}}"#,
+        )
+        .unwrap();
+        assert!(!off.sends_verification_on_sign_up());
+    }
+
+    #[test]
+    fn unknown_options_and_wrong_types_are_refused_by_name() {
+        let err = Options::parse(r#"{"emailAndPassword": {"requireEmailVerfication": true}}"#)
+            .unwrap_err();
+        assert!(
+            err.starts_with(
+                "emailAndPassword.requireEmailVerfication: unknown field `requireEmailVerfication`, expected one of `requireEmailVerification`"
+            ),
+            "{err}"
+        );
+        let err = Options::parse(r#"{"emailVerification": {"expiresIn": "an hour"}}"#).unwrap_err();
+        assert!(
+            err.starts_with("emailVerification.expiresIn: invalid type"),
+            "{err}"
+        );
+        let err = Options::parse(r#"{"session": {}}"#).unwrap_err();
+        assert!(err.starts_with("session: unknown field `session`"), "{err}");
+        assert_eq!(Options::parse("{nope").unwrap_err(), "is not valid JSON");
+    }
+}
