@@ -59,8 +59,9 @@ PIDS+=($!)
 wait_for "$WORK/local-api-verify.log" "local API on"
 # Better Auth shares our public base URL, so both sides issue and accept the same iss/aud (and its mails'
 # links point at API_URL; the tests take the tokens out of them).
+# exec: $! must be node's pid, or cleanup's kill stops only the subshell and leaves the server running.
 (cd e2e && BETTER_AUTH_URL=$API_URL TRUSTED_ORIGINS=$ORIGIN PORT=$BA_PORT EMAIL_OUTBOX_DIR=$BA_OUTBOX \
-  node better-auth-server.mjs --argon2 >"$WORK/better-auth.log" 2>&1) &
+  exec node better-auth-server.mjs --argon2 >"$WORK/better-auth.log" 2>&1) &
 PIDS+=($!)
 wait_for "$WORK/better-auth.log" "listening"
 
