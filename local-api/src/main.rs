@@ -63,9 +63,11 @@ async fn serve() -> Result<(), BoxError> {
         let outbox = std::env::temp_dir().join("local-api-outbox");
         tracing::info!(
             folder = %outbox.display(),
-            "mail goes to the outbox folder (EMAIL_OUTBOX_DIR): one JSON file per mail, its link in this log"
+            "mail goes to the outbox folder (EMAIL_OUTBOX_DIR): one JSON file per mail, and its link printed here"
         );
         env.insert("EMAIL_OUTBOX_DIR".into(), outbox.display().to_string());
+        env.entry("EMAIL_OUTBOX_PRINT_LINKS".into())
+            .or_insert_with(|| "true".into());
     }
     // No DATABASE_URL: a throwaway cluster, deleted on exit.
     let local_postgres = match env.get("DATABASE_URL") {

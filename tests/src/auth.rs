@@ -324,3 +324,102 @@ pub fn assert_signed_out(response: &TestResponse) {
     assert_eq!(response.raw_body, r#"{"success":true}"#);
     assert_eq!(response.set_cookies(), CLEARING_COOKIES);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mail flows: password reset and email verification
+
+/// Each mail request comes from its own IP, so Better Auth's 3-per-minute limit on the mail
+/// routes only gets in the way of the tests that are about it.
+pub fn next_ip() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("198.51.{}.{}", (n / 250) % 250, n % 250 + 1)
+}
+
+/// `POST /request-password-reset` with `body`, anonymous, from a fresh IP.
+pub fn password_reset_request(body: Value) -> Fixture {
+    Fixture::load("request-password-reset")
+        .without_cookies()
+        .source_ip(&next_ip())
+        .body(body)
+}
+
+/// `POST /send-verification-email` with `body`, anonymous, from a fresh IP.
+pub fn verification_request(body: Value) -> Fixture {
+    Fixture::load("send-verification-email")
+        .without_cookies()
+        .source_ip(&next_ip())
+        .body(body)
+}
+
+/// `POST /reset-password` with `body`, anonymous.
+pub fn reset_password_request(body: Value) -> Fixture {
+    Fixture::load("reset-password").without_cookies().body(body)
+}
+
+/// The mailed link as a GET fixture of `function` (its path and query), anonymous.
+pub fn open_link(function: &str, url: &str) -> Fixture {
+    let parsed = url::Url::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    let mut fixture = Fixture::load(function).without_cookies();
+    if function == "reset-password-callback" {
+        let token = parsed.path().rsplit('/').next().expect("a token segment");
+        fixture = fixture.path_param("token", token);
+    }
+    fixture.query(parsed.query().unwrap_or(""))
+}
+
+/// Requests a reset for `email` (redirecting to `redirect_to`) and returns the mailed link.
+pub async fn mailed_reset_link(app: &TestApp, email: &str, redirect_to: &str) -> String {
+    let response = app
+        .call(password_reset_request(
+            json!({"email": email, "redirectTo": redirect_to}),
+        ))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    app.last_mail_to(email)["url"]
+        .as_str()
+        .expect("url")
+        .to_owned()
+}
+
+/// The token in a reset link (`…/reset-password/<token>?callbackURL=…`).
+pub fn reset_token_of(link: &str) -> String {
+    let path = link.split('?').next().unwrap();
+    path.rsplit('/').next().unwrap().to_owned()
+}
+
+/// The `token` query parameter of a link.
+pub fn query_token_of(link: &str) -> String {
+    url::Url::parse(link)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no token in {link}"))
+}
+
+/// The `verification` rows, as `(identifier, value, seconds until expiresAt)`.
+pub async fn verification_rows(app: &TestApp) -> Vec<(String, String, i64)> {
+    app.database
+        .query(
+            r#"select "identifier", "value", extract(epoch from "expiresAt" - now())::int8
+               from "verification" order by "createdAt""#,
+            &[],
+        )
+        .await
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect()
+}
+
+/// Whether `email`'s row says verified.
+pub async fn email_verified(app: &TestApp, email: &str) -> bool {
+    app.database
+        .query(
+            r#"select "emailVerified" from "user" where "email" = $1"#,
+            &[&email],
+        )
+        .await[0]
+        .get(0)
+}

@@ -25,7 +25,10 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         params.push(("error_description", description));
     }
     if let Some(error_url) = &state.config.options.on_api_error.error_url {
-        return Ok(redirect(&redirects::append_params(error_url, &params)));
+        // Better Auth answers this one with a bare redirect: `location` and nothing else.
+        let mut response = redirect(&redirects::append_params(error_url, &params));
+        response.headers_mut().remove(header::CONTENT_TYPE);
+        return Ok(response);
     }
     let description = description
         .map(|d| format!("<p>{}</p>", escape_html(&d)))

@@ -98,6 +98,9 @@ pub struct EmailSettings {
     /// `EMAIL_OUTBOX_DIR`: write each mail there as a JSON file instead of sending it (local
     /// development and tests). Wins over `EMAIL_FROM`.
     pub outbox_dir: Option<std::path::PathBuf>,
+    /// `EMAIL_OUTBOX_PRINT_LINKS=true`: also print each mail's link on stderr (local-api sets
+    /// it for its terminal). The links carry tokens: never set it in AWS.
+    pub print_links: bool,
 }
 
 impl EmailSettings {
@@ -238,6 +241,7 @@ impl Config {
         let email = EmailSettings {
             from: lookup("EMAIL_FROM"),
             outbox_dir: lookup("EMAIL_OUTBOX_DIR").map(Into::into),
+            print_links: lookup("EMAIL_OUTBOX_PRINT_LINKS").as_deref() == Some("true"),
         };
         if let Some(from) = &email.from
             && !from.contains('@')

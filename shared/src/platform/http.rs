@@ -61,10 +61,15 @@ pub fn ok_json(body: &impl Serialize) -> Response<Body> {
     json_response(StatusCode::OK, body)
 }
 
-/// A `302 Found` to `location`, with no body (Better Auth's `ctx.redirect`).
+/// A `302 Found` to `location` with an empty body, as Better Auth's `ctx.redirect` sends it
+/// (an error response underneath, so it keeps `content-type: application/json`).
 pub fn redirect(location: &str) -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::FOUND;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
     }

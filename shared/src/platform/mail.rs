@@ -35,7 +35,13 @@ const SES_LIMITS: CallLimits = CallLimits {
 pub enum Mailer {
     /// No `EMAIL_FROM` and no `EMAIL_OUTBOX_DIR`.
     Disabled,
-    Outbox(std::path::PathBuf),
+    Outbox {
+        dir: std::path::PathBuf,
+        /// local-api's terminal gets each link on stderr (`EMAIL_OUTBOX_PRINT_LINKS`), so a
+        /// developer can click through; never through the log pipeline, which must not carry
+        /// tokens.
+        print_links: bool,
+    },
     Ses {
         from: String,
         aws: AwsEnv,
@@ -47,7 +53,10 @@ pub enum Mailer {
 impl Mailer {
     pub fn from_config(config: &Config) -> Mailer {
         match (&config.email.outbox_dir, &config.email.from) {
-            (Some(dir), _) => Mailer::Outbox(dir.clone()),
+            (Some(dir), _) => Mailer::Outbox {
+                dir: dir.clone(),
+                print_links: config.email.print_links,
+            },
             (None, Some(from)) => Mailer::Ses {
                 from: from.clone(),
                 aws: config.aws.clone(),
@@ -65,7 +74,13 @@ impl Mailer {
     pub async fn send(&self, mail: &Mail) {
         let outcome = match self {
             Mailer::Disabled => Err("no EMAIL_FROM or EMAIL_OUTBOX_DIR is set".to_owned()),
-            Mailer::Outbox(dir) => write_to_outbox(dir, mail).await,
+            Mailer::Outbox { dir, print_links } => {
+                let written = write_to_outbox(dir, mail).await;
+                if written.is_ok() && *print_links {
+                    eprintln!("mail to {}: {}", mail.to, mail.url);
+                }
+                written
+            }
             Mailer::Ses { from, aws, client } => {
                 let client = client
                     .get_or_init(|| async {
@@ -116,7 +131,8 @@ async fn send_with_ses(
         .map_err(|err| aws_sdk_sesv2::error::DisplayErrorContext(err).to_string())
 }
 
-/// One file per mail, named so that sorting the names sorts by time.
+/// One file per mail, named so that sorting the names sorts by time. Written under a
+/// temporary name and renamed, so a reader never sees half a file.
 async fn write_to_outbox(dir: &std::path::Path, mail: &Mail) -> Result<(), String> {
     let name = format!(
         "{:013}-{}.json",
@@ -124,13 +140,18 @@ async fn write_to_outbox(dir: &std::path::Path, mail: &Mail) -> Result<(), Strin
         crate::better_auth::ids::random_id()
     );
     let json = serde_json::to_vec_pretty(mail).map_err(|err| err.to_string())?;
-    tokio::fs::create_dir_all(dir)
+    let io = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |err: std::io::Error| format!("{path}: {err}")
+    };
+    tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
+    let partial = dir.join(format!(".{name}.partial"));
+    tokio::fs::write(&partial, json)
         .await
-        .map_err(|err| format!("{}: {err}", dir.display()))?;
-    tokio::fs::write(dir.join(&name), json)
+        .map_err(io(&partial))?;
+    tokio::fs::rename(&partial, dir.join(&name))
         .await
-        .map_err(|err| format!("{}: {err}", dir.join(&name).display()))?;
-    // Local development: the link, so a developer can click through with no mail server.
-    tracing::info!(to = %mail.to, url = %mail.url, file = %name, "mail written to the outbox");
+        .map_err(io(&partial))?;
+    tracing::info!(file = %name, "mail written to the outbox");
     Ok(())
 }

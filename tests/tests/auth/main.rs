@@ -8,11 +8,13 @@
 //!
 //! One module per endpoint or concern; the helpers they share are `api_tests::auth`.
 
+mod email_verification;
 mod get_session;
 mod hostile_input;
 mod jwks;
 mod ok;
 mod origin;
+mod password_reset;
 mod rate_limit;
 mod remember_me;
 mod round_trips;

@@ -121,3 +121,63 @@ async fn sign_out_costs_one_round_trip() {
         "nothing to delete without a credential"
     );
 }
+
+#[tokio::test]
+async fn request_password_reset_costs_two_round_trips_for_a_known_and_an_unknown_email() {
+    let app = app().await;
+    sign_up(&app, "ada@example.com").await;
+    for email in ["ada@example.com", "nobody@example.com"] {
+        app.take_round_trips();
+        let response = app
+            .call(password_reset_request(serde_json::json!({"email": email})))
+            .await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            app.take_round_trips(),
+            2,
+            "{email}: rate limit + lookup and token row"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_reset_link_costs_one_round_trip_and_the_reset_two() {
+    let app = app().await;
+    sign_up(&app, "ada@example.com").await;
+    let link = mailed_reset_link(&app, "ada@example.com", "/reset").await;
+    app.take_round_trips();
+    app.call(open_link("reset-password-callback", &link)).await;
+    assert_eq!(app.take_round_trips(), 1, "the token's row");
+    let response = app
+        .call(reset_password_request(serde_json::json!({
+            "newPassword": "a brand new password 1",
+            "token": reset_token_of(&link)
+        })))
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        app.take_round_trips(),
+        2,
+        "check the token + spend it and set the password"
+    );
+}
+
+#[tokio::test]
+async fn send_verification_email_costs_two_round_trips_and_verify_email_two() {
+    let app = app().await;
+    sign_up(&app, "ada@example.com").await;
+    app.take_round_trips();
+    app.call(verification_request(
+        serde_json::json!({"email": "ada@example.com"}),
+    ))
+    .await;
+    assert_eq!(app.take_round_trips(), 2, "rate limit + user");
+    let link = app.last_mail_to("ada@example.com")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.take_round_trips();
+    let response = app.call(open_link("verify-email", &link)).await;
+    assert_eq!(response.status, 302);
+    assert_eq!(app.take_round_trips(), 2, "user + mark verified");
+}
