@@ -146,11 +146,11 @@ async fn invoke(
         }
     };
     let method = parts.method.clone();
-    let path = parts.uri.path().to_owned();
     let lambda_request = http::Request::from_parts(parts, body)
         .with_path_parameters(params)
         .with_query_string_parameters(query)
         .with_request_context(RequestContext::ApiGatewayV2(context));
+    let path = shared::lambda::loggable_path(&lambda_request);
 
     let response = function.call(&state, lambda_request).await;
     shared::lambda::log_response(&method, &path, response.status(), started);

@@ -16,6 +16,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use api_tests::auth::{open_link, query_token_of, reset_token_of};
 use api_tests::{Fixture, TEST_SECRET, TestApp, TestResponse};
 use lambda_runtime::layers::trace::request_span;
 use serde_json::{Value, json};
@@ -193,8 +194,65 @@ async fn a_whole_session_logs_no_password_token_cookie_or_secret() {
     .await;
     assert_eq!(signed_out.status, 200, "{}", signed_out.raw_body);
 
+    // Forgot password and email verification: the mailed tokens must not reach the log.
+    let reset_request = invoke(
+        &app,
+        Fixture::load("request-password-reset")
+            .without_cookies()
+            .body(json!({"email": EMAIL, "redirectTo": "/reset"})),
+        "req-request-password-reset",
+    )
+    .await;
+    assert_eq!(reset_request.status, 200, "{}", reset_request.raw_body);
+    let reset_link = app.last_mail_to(EMAIL)["url"].as_str().unwrap().to_owned();
+    let reset_token = reset_token_of(&reset_link);
+    let opened = invoke(
+        &app,
+        open_link("reset-password-callback", &reset_link),
+        "req-reset-link",
+    )
+    .await;
+    assert_eq!(opened.status, 302, "{}", opened.raw_body);
+    let new_password = "a brand new password for the log test";
+    let reset = invoke(
+        &app,
+        Fixture::load("reset-password")
+            .without_cookies()
+            .body(json!({"newPassword": new_password, "token": reset_token})),
+        "req-reset-password",
+    )
+    .await;
+    assert_eq!(reset.status, 200, "{}", reset.raw_body);
+    let verification_request = invoke(
+        &app,
+        Fixture::load("send-verification-email")
+            .without_cookies()
+            .body(json!({"email": EMAIL})),
+        "req-send-verification-email",
+    )
+    .await;
+    assert_eq!(
+        verification_request.status, 200,
+        "{}",
+        verification_request.raw_body
+    );
+    let verify_link = app.last_mail_to(EMAIL)["url"].as_str().unwrap().to_owned();
+    let verified = invoke(
+        &app,
+        open_link("verify-email", &verify_link),
+        "req-verify-email",
+    )
+    .await;
+    assert_eq!(verified.status, 302, "{}", verified.raw_body);
+
     // Everything a log line must never hold.
     let mut secrets = Secrets(Vec::new());
+    secrets.add("the reset token", &reset_token);
+    secrets.add("the new password", new_password);
+    let verification_jwt = query_token_of(&verify_link);
+    for part in verification_jwt.split('.') {
+        secrets.add("a part of the verification JWT", part);
+    }
     secrets.add("the password", PASSWORD);
     secrets.add("BETTER_AUTH_SECRET", TEST_SECRET);
     secrets.add("the JWT", &jwt);
@@ -269,6 +327,12 @@ async fn a_whole_session_logs_no_password_token_cookie_or_secret() {
         assert_eq!(request_line["level"], "INFO");
         assert_eq!(request_line["target"], "shared::platform::lambda");
     }
+    // The reset link's request line names the route, with its token replaced.
+    let link_line = lines
+        .iter()
+        .find(|line| line["message"] == "request" && line["requestId"] == "req-reset-link")
+        .unwrap_or_else(|| panic!("no request line for the reset link in:\n{text}"));
+    assert_eq!(link_line["path"], "/api/auth/reset-password/[token]");
     // Lines from inside the handlers carry the request id too: the signing key is created on
     // first need (get-session already hands out a JWT in `set-auth-jwt`).
     let key_line = lines

@@ -83,7 +83,7 @@ impl RequestLine {
     pub fn start(request: &Request) -> RequestLine {
         RequestLine {
             method: request.method().clone(),
-            path: request.uri().path().to_owned(),
+            path: loggable_path(request),
             started: Instant::now(),
         }
     }
@@ -92,6 +92,35 @@ impl RequestLine {
     pub fn finish(self, status: StatusCode) {
         log_response(&self.method, &self.path, status, self.started);
     }
+}
+
+/// The request's path for the log, with the value of any path parameter named like a token
+/// (`/api/auth/reset-password/{token}`) replaced by `[token]`: a mailed token must not reach
+/// the logs. Ids (users, tasks) stay, as operators need them.
+pub fn loggable_path(request: &Request) -> String {
+    use lambda_http::RequestExt;
+    let path = request.uri().path();
+    let parameters = request.path_parameters_ref();
+    let secret_values: Vec<&str> = parameters
+        .iter()
+        .flat_map(|params| params.iter())
+        .filter(|(name, _)| name.to_ascii_lowercase().contains("token"))
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+        .collect();
+    if secret_values.is_empty() {
+        return path.to_owned();
+    }
+    path.split('/')
+        .map(|segment| {
+            if secret_values.contains(&segment) {
+                "[token]"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// One line per request, for operators: method, path, status and latency. Never headers or
