@@ -1,6 +1,6 @@
 //! The Better Auth routes (sign-up, sign-in, get-session, token, jwks, sign-out) through their
 //! handlers, on a real PostgreSQL database per test, checked against the contract
-//! (`shared/better-auth-protocol.md`) and the facts measured on Better Auth 1.7.25
+//! (the founders' protocol notes, kept outside this repository) and the facts measured on Better Auth 1.7.25
 //! (`e2e/MEASURED.md`).
 //!
 //! The auth fixtures carry a session cookie signed with a placeholder secret: every test
