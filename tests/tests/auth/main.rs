@@ -1,7 +1,7 @@
-//! The Better Auth routes (sign-up, sign-in, get-session, token, jwks, sign-out) through their
-//! handlers, on a real PostgreSQL database per test, checked against the contract
-//! (the founders' protocol notes, kept outside this repository) and the facts measured on Better Auth 1.7.25
-//! (`e2e/MEASURED.md`).
+//! The Better Auth routes (sign-up, sign-in, get-session, token, jwks, sign-out, ok, password
+//! reset, email verification) through their handlers, on a real PostgreSQL database per test,
+//! checked against the contract (the founders' protocol notes, kept outside this repository)
+//! and the facts measured on Better Auth 1.7.25 (`e2e/MEASURED.md`).
 //!
 //! The auth fixtures carry a session cookie signed with a placeholder secret: every test
 //! replaces (or removes) cookies and sets the Origin-related headers it depends on.
