@@ -337,20 +337,39 @@ pub fn next_ip() -> String {
     format!("198.51.{}.{}", (n / 250) % 250, n % 250 + 1)
 }
 
-/// `POST /request-password-reset` with `body`, anonymous, from a fresh IP.
-pub fn password_reset_request(body: Value) -> Fixture {
-    Fixture::load("request-password-reset")
+/// A request to a mail route (`function`) with `body`, anonymous, from a fresh IP.
+fn mail_route_request(function: &str, body: Value) -> Fixture {
+    Fixture::load(function)
         .without_cookies()
         .source_ip(&next_ip())
         .body(body)
 }
 
+/// `POST /request-password-reset` with `body`, anonymous, from a fresh IP.
+pub fn password_reset_request(body: Value) -> Fixture {
+    mail_route_request("request-password-reset", body)
+}
+
 /// `POST /send-verification-email` with `body`, anonymous, from a fresh IP.
 pub fn verification_request(body: Value) -> Fixture {
-    Fixture::load("send-verification-email")
-        .without_cookies()
-        .source_ip(&next_ip())
-        .body(body)
+    mail_route_request("send-verification-email", body)
+}
+
+/// An [`app`] with `BETTER_AUTH_OPTIONS` set to `options`.
+pub async fn app_with_options(options: &str) -> TestApp {
+    TestApp::with_env(&[
+        ("AUTH_RATE_LIMIT_MAX", "100000"),
+        ("BETTER_AUTH_OPTIONS", options),
+    ])
+    .await
+}
+
+/// `POST /reset-password` spending `token` on `new_password`.
+pub async fn reset_with(app: &TestApp, token: &str, new_password: &str) -> TestResponse {
+    app.call(reset_password_request(
+        json!({"newPassword": new_password, "token": token}),
+    ))
+    .await
 }
 
 /// `POST /reset-password` with `body`, anonymous.

@@ -42,12 +42,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     if let Some(redirect_to) = &body.redirect_to {
         origin::check_redirect_url(&state.config, redirect_to)?;
     }
-    if !state.mailer.enabled() {
-        shared::tracing::error!(
-            "password reset requested, but no mail is configured (EMAIL_FROM or EMAIL_OUTBOX_DIR)"
-        );
-        return Err(errors::RESET_PASSWORD_DISABLED.into());
-    }
+    emails::require_mail(state, errors::RESET_PASSWORD_DISABLED)?;
     let email = body.email.to_lowercase();
     let lifetime = state.config.options.reset_token_lifetime();
     match verification::create_reset_token(&state.db, &email, lifetime).await? {

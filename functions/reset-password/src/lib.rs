@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use shared::better_auth::body::{self, Expect, Field, Schema};
 use shared::better_auth::origin::{self, Route};
-use shared::better_auth::verification::{self, ResetToken};
+use shared::better_auth::verification;
 use shared::better_auth::{endpoint, errors, password};
 use shared::http::{ok_json, query_param};
 use shared::serde_json::json;
@@ -39,9 +39,11 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         return Err(problem.into());
     }
     // A cheap look first, so a bad token costs no password hash.
-    match verification::check_reset_token(&state.db, &token).await? {
-        ResetToken::Valid { .. } => {}
-        refused => return Err(refused.into()),
+    if let Some(refusal) = verification::check_reset_token(&state.db, &token)
+        .await?
+        .refusal()
+    {
+        return Err(refusal.into());
     }
     let hash = password::hash(body.new_password).await?;
     let revoke = state

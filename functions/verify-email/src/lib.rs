@@ -7,7 +7,7 @@
 use shared::better_auth::errors::{self, ErrorCode};
 use shared::better_auth::sessions::{self, ClientInfo, Lookup, Session};
 use shared::better_auth::{cookies, endpoint, origin, redirects, users, verification};
-use shared::http::{StatusCode, ok_json, query_param, redirect};
+use shared::http::{StatusCode, header, ok_json, query_param, redirect};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
@@ -34,19 +34,19 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
             None => Err(code.with_status(StatusCode::UNAUTHORIZED).into()),
         }
     };
+    // With a callbackURL the answer is a redirect that keeps every header set so far (the
+    // session cookie and `set-auth-token` of an auto sign-in), as Better Auth's redirect does.
     let done = |response: Response<Body>| -> Response<Body> {
-        match &callback_url {
-            Some(url) => {
-                let mut redirected = redirect(url);
-                for cookie in response.headers().get_all("set-cookie") {
-                    redirected
-                        .headers_mut()
-                        .append("set-cookie", cookie.clone());
-                }
-                redirected
+        let Some(url) = &callback_url else {
+            return response;
+        };
+        let mut redirected = redirect(url);
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE {
+                redirected.headers_mut().append(name, value.clone());
             }
-            None => response,
         }
+        redirected
     };
 
     let claims = match verification::verify_email_token(&state.config.auth_secret, &token) {

@@ -7,9 +7,11 @@
 
 use std::time::Duration;
 
+use super::errors::ErrorCode;
 use super::users::User;
 use super::verification;
 use crate::State;
+use crate::error::Result;
 use crate::http::{encode_uri_component, escape_html};
 use crate::platform::mail::Mail;
 
@@ -30,6 +32,19 @@ impl AnonymousAnswer {
     pub async fn finish(self) {
         tokio::time::sleep_until(self.0 + ANONYMOUS_ANSWER_FLOOR).await;
     }
+}
+
+/// Better Auth without its send callback answers `refusal` (`RESET_PASSWORD_DISABLED`,
+/// `VERIFICATION_EMAIL_NOT_ENABLED`); here that is a deployment with no mail settings.
+pub fn require_mail(state: &State, refusal: ErrorCode) -> Result<()> {
+    if state.mailer.enabled() {
+        return Ok(());
+    }
+    tracing::error!(
+        code = refusal.code,
+        "a mail was asked for, but no mail is configured (EMAIL_FROM or EMAIL_OUTBOX_DIR)"
+    );
+    Err(refusal.into())
 }
 
 struct Template {

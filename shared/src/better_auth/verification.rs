@@ -15,7 +15,7 @@ use super::ids::{random_id, random_string};
 use super::users::{USER_COLUMNS, User, user_from};
 use crate::config::Secret;
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 // ---------------------------------------------------------------------------------------------
 // Password reset: `verification {identifier: "reset-password:<token>", value: <userId>}`
@@ -67,6 +67,17 @@ pub enum ResetToken {
     Valid {
         user_id: String,
     },
+}
+
+impl ResetToken {
+    /// Better Auth's answer to a token that is not [`ResetToken::Valid`].
+    pub fn refusal(&self) -> Option<ErrorCode> {
+        match self {
+            ResetToken::Invalid => Some(errors::INVALID_TOKEN),
+            ResetToken::UserGone => Some(errors::USER_NOT_FOUND),
+            ResetToken::Valid { .. } => None,
+        }
+    }
 }
 
 /// Looks at the newest row of a reset token without spending it (the mailed link, and the
@@ -215,15 +226,6 @@ pub async fn mark_email_verified(db: &Database, email: &str) -> Result<Option<Us
     Ok(row.map(|row| user_from(&row)))
 }
 
-impl From<ResetToken> for Error {
-    fn from(token: ResetToken) -> Error {
-        match token {
-            ResetToken::UserGone => errors::USER_NOT_FOUND.into(),
-            _ => errors::INVALID_TOKEN.into(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,18 +272,17 @@ mod tests {
     #[test]
     fn expired_forged_and_malformed_email_tokens_are_refused_with_better_auths_codes() {
         let secret = Secret::new("s".repeat(40));
-        let expired = {
-            let now = Utc::now().timestamp();
-            let claims = serde_json::json!({"email": "a@b.co", "iat": now - 7200, "exp": now - 10});
-            let mut header = Header::new(Algorithm::HS256);
-            header.typ = None;
+        let sign = |claims: serde_json::Value| {
             jsonwebtoken::encode(
-                &header,
+                &Header::new(Algorithm::HS256),
                 &claims,
                 &EncodingKey::from_secret(secret.expose().as_bytes()),
             )
             .unwrap()
         };
+        let now = Utc::now().timestamp();
+        let expired =
+            sign(serde_json::json!({"email": "a@b.co", "iat": now - 7200, "exp": now - 10}));
         assert_eq!(
             verify_email_token(&secret, &expired).unwrap_err().code,
             "TOKEN_EXPIRED"
@@ -297,16 +298,7 @@ mod tests {
             verify_email_token(&secret, "not.a.jwt").unwrap_err().code,
             "INVALID_TOKEN"
         );
-        let no_email = {
-            let now = Utc::now().timestamp();
-            let claims = serde_json::json!({"email": "nope", "iat": now, "exp": now + 60});
-            jsonwebtoken::encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(secret.expose().as_bytes()),
-            )
-            .unwrap()
-        };
+        let no_email = sign(serde_json::json!({"email": "nope", "iat": now, "exp": now + 60}));
         assert_eq!(
             verify_email_token(&secret, &no_email).unwrap_err().code,
             "INVALID_TOKEN"

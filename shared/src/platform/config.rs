@@ -103,12 +103,6 @@ pub struct EmailSettings {
     pub print_links: bool,
 }
 
-impl EmailSettings {
-    pub fn enabled(&self) -> bool {
-        self.from.is_some() || self.outbox_dir.is_some()
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0} is not set")]

@@ -298,11 +298,7 @@ async fn a_bad_token_is_401_or_a_redirect_with_its_code() {
 #[tokio::test]
 async fn with_require_email_verification_sign_up_starts_no_session_and_sign_in_waits_for_the_link()
 {
-    let app = TestApp::with_env(&[
-        ("AUTH_RATE_LIMIT_MAX", "100000"),
-        ("BETTER_AUTH_OPTIONS", REQUIRE),
-    ])
-    .await;
+    let app = app_with_options(REQUIRE).await;
     let response = app.call(sign_up_request(new_user("ada@example.com"))).await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(response.body["token"], Value::Null);
@@ -356,11 +352,7 @@ async fn with_require_email_verification_sign_up_starts_no_session_and_sign_in_w
 #[tokio::test]
 async fn send_on_sign_up_false_sends_nothing_at_sign_up() {
     let options = r#"{"emailAndPassword":{"requireEmailVerification":true},"emailVerification":{"sendOnSignUp":false}}"#;
-    let app = TestApp::with_env(&[
-        ("AUTH_RATE_LIMIT_MAX", "100000"),
-        ("BETTER_AUTH_OPTIONS", options),
-    ])
-    .await;
+    let app = app_with_options(options).await;
     let response = app.call(sign_up_request(new_user("ada@example.com"))).await;
     assert_eq!(response.body["token"], Value::Null);
     let refused = app
@@ -373,11 +365,7 @@ async fn send_on_sign_up_false_sends_nothing_at_sign_up() {
 #[tokio::test]
 async fn auto_sign_in_after_verification_starts_a_session_with_its_cookie() {
     let options = r#"{"emailAndPassword":{"requireEmailVerification":true},"emailVerification":{"autoSignInAfterVerification":true}}"#;
-    let app = TestApp::with_env(&[
-        ("AUTH_RATE_LIMIT_MAX", "100000"),
-        ("BETTER_AUTH_OPTIONS", options),
-    ])
-    .await;
+    let app = app_with_options(options).await;
     app.call(sign_up_request(new_user("ada@example.com"))).await;
     let link = mailed_link(&app, "ada@example.com");
     let response = app

@@ -272,11 +272,7 @@ async fn a_reset_sets_the_new_password_once_and_the_old_one_stops_working() {
     let app = app().await;
     sign_up(&app, "ada@example.com").await;
     let token = reset_token_of(&mailed_reset_link(&app, "ada@example.com", RESET_PAGE).await);
-    let response = app
-        .call(reset_password_request(
-            json!({"newPassword": NEW_PASSWORD, "token": token}),
-        ))
-        .await;
+    let response = reset_with(&app, &token, NEW_PASSWORD).await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(response.raw_body, r#"{"status":true}"#);
     assert!(response.set_cookies().is_empty());
@@ -290,11 +286,7 @@ async fn a_reset_sets_the_new_password_once_and_the_old_one_stops_working() {
         "the token is spent"
     );
 
-    let again = app
-        .call(reset_password_request(
-            json!({"newPassword": "yet another password", "token": token}),
-        ))
-        .await;
+    let again = reset_with(&app, &token, "yet another password").await;
     assert_error(&again, 400, "INVALID_TOKEN", "Invalid token");
     assert_eq!(
         sign_in_status(&app, "ada@example.com", NEW_PASSWORD).await,
@@ -334,11 +326,7 @@ async fn a_bad_new_password_is_refused_and_leaves_the_token_usable() {
             "Password too long",
         ),
     ] {
-        let response = app
-            .call(reset_password_request(
-                json!({"newPassword": password, "token": token}),
-            ))
-            .await;
+        let response = reset_with(&app, &token, password).await;
         assert_error(&response, 400, code, message);
     }
     let missing = app
@@ -366,11 +354,7 @@ async fn an_expired_or_unknown_token_is_invalid_and_changes_nothing() {
         )
         .await;
     for token in [token.as_str(), "NoSuchToken0000000000000"] {
-        let response = app
-            .call(reset_password_request(
-                json!({"newPassword": NEW_PASSWORD, "token": token}),
-            ))
-            .await;
+        let response = reset_with(&app, token, NEW_PASSWORD).await;
         assert_error(&response, 400, "INVALID_TOKEN", "Invalid token");
     }
     assert_eq!(sign_in_status(&app, "ada@example.com", PASSWORD).await, 200);
@@ -381,20 +365,12 @@ async fn sessions_survive_a_reset_unless_revoke_sessions_on_password_reset_is_se
     for (revoke, sessions_after) in [(false, 2), (true, 0)] {
         let options =
             format!(r#"{{"emailAndPassword":{{"revokeSessionsOnPasswordReset":{revoke}}}}}"#);
-        let app = TestApp::with_env(&[
-            ("AUTH_RATE_LIMIT_MAX", "100000"),
-            ("BETTER_AUTH_OPTIONS", &options),
-        ])
-        .await;
+        let app = app_with_options(&options).await;
         sign_up(&app, "ada@example.com").await;
         sign_in(&app, "ada@example.com").await;
         assert_eq!(session_count(&app).await, 2);
         let token = reset_token_of(&mailed_reset_link(&app, "ada@example.com", RESET_PAGE).await);
-        let response = app
-            .call(reset_password_request(
-                json!({"newPassword": NEW_PASSWORD, "token": token}),
-            ))
-            .await;
+        let response = reset_with(&app, &token, NEW_PASSWORD).await;
         assert_eq!(response.status, 200, "{}", response.raw_body);
         assert_eq!(
             session_count(&app).await,
@@ -416,11 +392,7 @@ async fn a_reset_creates_the_credential_account_when_the_user_has_none() {
         .await;
     assert_eq!(sign_in_status(&app, "ada@example.com", PASSWORD).await, 401);
     let token = reset_token_of(&mailed_reset_link(&app, "ada@example.com", RESET_PAGE).await);
-    let response = app
-        .call(reset_password_request(
-            json!({"newPassword": NEW_PASSWORD, "token": token}),
-        ))
-        .await;
+    let response = reset_with(&app, &token, NEW_PASSWORD).await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     let accounts = app
         .database
@@ -446,11 +418,7 @@ async fn a_token_whose_user_is_gone_is_user_not_found() {
     app.database
         .execute(r#"delete from "user" where "id" = $1"#, &[&who.user_id])
         .await;
-    let response = app
-        .call(reset_password_request(
-            json!({"newPassword": NEW_PASSWORD, "token": token}),
-        ))
-        .await;
+    let response = reset_with(&app, &token, NEW_PASSWORD).await;
     assert_error(&response, 400, "USER_NOT_FOUND", "User not found");
 }
 

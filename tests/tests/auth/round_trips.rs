@@ -181,3 +181,52 @@ async fn send_verification_email_costs_two_round_trips_and_verify_email_two() {
     assert_eq!(response.status, 302);
     assert_eq!(app.take_round_trips(), 2, "user + mark verified");
 }
+
+#[tokio::test]
+async fn send_verification_email_signed_in_costs_two_round_trips() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    app.take_round_trips();
+    let response = app
+        .call(
+            verification_request(serde_json::json!({"email": "ada@example.com"}))
+                .cookie(&who.cookie)
+                .header("origin", TRUSTED_ORIGIN),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    assert_eq!(app.take_round_trips(), 2, "rate limit + session");
+}
+
+#[tokio::test]
+async fn verify_email_with_auto_sign_in_costs_one_more_round_trip_for_the_session() {
+    let app = app_with_options(
+        r#"{"emailVerification":{"sendOnSignUp":true,"autoSignInAfterVerification":true}}"#,
+    )
+    .await;
+    sign_up(&app, "ada@example.com").await;
+    let link = app.last_mail_to("ada@example.com")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.take_round_trips();
+    let response = app.call(open_link("verify-email", &link)).await;
+    assert_eq!(response.status, 302);
+    assert!(response.set_cookie(SESSION_COOKIE).is_some());
+    assert_eq!(
+        app.take_round_trips(),
+        3,
+        "user + mark verified + new session"
+    );
+}
+
+#[tokio::test]
+async fn the_error_page_costs_no_round_trip() {
+    let app = app().await;
+    app.take_round_trips();
+    let response = app
+        .call(Fixture::load("error-page").query("error=INVALID_TOKEN"))
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(app.take_round_trips(), 0);
+}
