@@ -30,6 +30,7 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT INT TERM
+took() { echo "# browser-e2e: $* done at $SECONDS s"; }
 
 export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 if [ ! -x "$CHROMIUM_PATH" ]; then
@@ -38,14 +39,17 @@ if [ ! -x "$CHROMIUM_PATH" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 "$CHROMIUM_PATH" --version
+took chromium
 
 if [ -z "${LOCAL_API_BIN:-}" ]; then
   cargo build -p local-api
   LOCAL_API_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-api
+  took "cargo build -p local-api"
 fi
 
 cd examples/nextjs
 npm ci --no-audit --no-fund --loglevel=error
+took "npm ci"
 export NEXT_TELEMETRY_DISABLED=1
 export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$PWD/test-results}
 BETTER_AUTH_SECRET=$(random_secret browser-e2e)
@@ -70,6 +74,7 @@ run_setup() {
   PIDS+=($!)
   export NEXT_PUBLIC_API_URL=$api_url NEXT_PUBLIC_BETTER_AUTH_URL=$auth_url
   npx next build >"$WORK/next-build-$name.log" 2>&1 || { cat "$WORK/next-build-$name.log"; return 1; }
+  took "next build ($name)"
   # exec: $! must be next's pid, so that stop_all stops the server and not a wrapper.
   (exec node_modules/.bin/next start -p "$APP_PORT" >"$WORK/next-$name.log" 2>&1) &
   PIDS+=($!)
@@ -77,6 +82,7 @@ run_setup() {
   wait_port "$APP_PORT" || { cat "$WORK/next-$name.log"; return 1; }
   APP_URL=$APP_URL API_URL=$api_url AUTH_URL=$auth_url EMAIL_OUTBOX_DIR=$outbox \
     node --test --test-concurrency=1 tests/app.test.mjs || status=1
+  took "tests ($name)"
   if [ $status -ne 0 ]; then
     echo "--- local-api log ($name)"; tail -40 "$WORK/local-api-$name.log"
     echo "--- next start log ($name)"; tail -40 "$WORK/next-$name.log"
