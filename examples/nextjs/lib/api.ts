@@ -27,12 +27,18 @@ export class ApiError extends Error {
  * expired or was refused), it sends the browser to /login and throws.
  */
 export async function fetchWithAuth<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const token = await getToken();
-  if (!token) return toLogin();
-  const headers = new Headers(init.headers);
-  headers.set("authorization", `Bearer ${token}`);
-  if (init.body) headers.set("content-type", "application/json");
-  const res = await fetch(`${apiURL}${path}`, { ...init, headers });
+  let res: Response;
+  try {
+    const token = await getToken();
+    if (!token) return toLogin();
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${token}`);
+    if (init.body) headers.set("content-type", "application/json");
+    res = await fetch(`${apiURL}${path}`, { ...init, headers });
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(0, "Could not reach the server. Please try again."); // offline, API down, or CORS refused
+  }
   if (res.status === 401) {
     forgetToken();
     return toLogin();

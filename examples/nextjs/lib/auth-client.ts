@@ -10,6 +10,12 @@ export const authClient = createAuthClient({
   plugins: [jwtClient()],
 });
 
+/**
+ * Better Auth's client answers a refusal with `{ error }`, but throws when the request never reached the API
+ * (offline, API down, CORS refused). `await call().catch(unreachable)` makes that an `{ error }` too.
+ */
+export const unreachable = () => ({ data: null, error: { message: "Could not reach the server. Please try again." } });
+
 // The tasks API takes a JWT from /api/auth/token (EdDSA, 15 minutes), not the session cookie. One is kept in
 // memory, never in localStorage, and a new one is fetched a minute before it expires.
 let cached: { token: string; expiresAt: number } | null = null;

@@ -10,7 +10,7 @@
 // local-api must allow more than 3 sign-ins per 10 s (AUTH_RATE_LIMIT_MAX): this file makes 9.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import { eventually, launch, watch } from "./lib/browser.mjs";
 import { hs256 } from "./lib/jwt.mjs";
 import { outbox } from "./lib/outbox.mjs";
@@ -34,16 +34,28 @@ const watchers = [];
 /** A new browser context (a separate person: own cookies and storage) with a watcher and one page. */
 async function person(label) {
   const context = await browser.newContext({ baseURL: APP_URL, viewport: { width: 900, height: 760 } });
+  context.setDefaultTimeout(10_000);
   const watcher = await watch(context, `${SETUP} ${label}`);
   watchers.push(watcher);
   const page = await context.newPage();
   return { context, page, watcher };
 }
 
-/** Fails with everything the watchers saw go wrong since the last call. */
+/** After every test, passed or not: fails with everything the watchers saw go wrong during it (and prints it,
+ * since a test that failed already reports only its own error). */
 function assertClean() {
   const problems = watchers.flatMap((w) => w.take());
+  if (problems.length) console.log(`the browser reported:\n${problems.join("\n")}`);
   assert.deepEqual(problems, [], `the browser reported:\n${problems.join("\n")}`);
+}
+
+/** Waits for the page to reach `url`; fails at once, with the page's message, if it shows an alert instead. */
+async function expectNavigation(page, url) {
+  const alert = page.locator("main").getByRole("alert"); // not Next.js's route announcer, also role="alert"
+  await Promise.race([
+    page.waitForURL(url),
+    alert.waitFor().then(async () => assert.fail(`expected ${url}, the page says: ${await alert.textContent()}`)),
+  ]);
 }
 
 async function signUp(page, user) {
@@ -52,7 +64,7 @@ async function signUp(page, user) {
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("**/dashboard");
+  await expectNavigation(page, "**/dashboard");
   await page.getByRole("heading", { name: `${user.name}’s tasks` }).waitFor();
 }
 
@@ -91,6 +103,7 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     browser = await launch();
   });
+  afterEach(assertClean);
   after(async () => {
     await browser?.close();
   });
@@ -130,7 +143,6 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     await expectTitles(page, ["Book the dentist", "Buy oat milk", "Write the quarterly report"]);
     await page.getByLabel("Sort by").selectOption("created");
     await expectTitles(page, ["Book the dentist", "Write the quarterly report", "Buy oat milk"]);
-    assertClean();
   });
 
   test("reload: the session holds and the tasks are there", async () => {
@@ -140,7 +152,6 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     await expectTitles(page, ["Book the dentist", "Write the quarterly report", "Buy oat milk"]);
     assert.ok(await page.getByLabel("Done: Buy oat milk").isChecked(), "the toggle survives the reload");
     await page.screenshot({ path: `${SCREENSHOT_DIR}/dashboard-${SETUP}.png`, fullPage: true });
-    assertClean();
   });
 
   test("a second user in a second browser context never sees the first user's tasks", async () => {
@@ -171,7 +182,6 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     await adaSide.page.reload();
     await expectTitles(adaSide.page, ["Book the dentist", "Write the quarterly report", "Buy oat milk"]);
     await page.context().close();
-    assertClean();
   });
 
   test("email verification: resend the link, open it from the outbox, the dashboard shows it verified", async () => {
@@ -187,7 +197,6 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     await page.goto(mail.url);
     await page.waitForURL(`${APP_URL}/dashboard`);
     await page.getByText("Email verified ✓").waitFor();
-    assertClean();
   });
 
   test("an expired JWT leads the app to /login, not a blank page", async () => {
@@ -219,9 +228,8 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     assert.deepEqual(answers, [{ status: 401, body: { detail: "Token has expired" } }]);
     // Signing in again brings the tasks back.
     await signIn(page, ada.email, ada.password);
-    await page.waitForURL("**/dashboard");
+    await expectNavigation(page, "**/dashboard");
     await expectTitles(page, ["Book the dentist", "Write the quarterly report", "Buy oat milk"]);
-    assertClean();
   });
 
   test("a removed session: signing out in another tab sends this tab to /login; cleared cookies too", async () => {
@@ -236,19 +244,18 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     await other.close();
 
     await signIn(page, ada.email, ada.password);
-    await page.waitForURL("**/dashboard");
+    await expectNavigation(page, "**/dashboard");
     await expectTitles(page, ["Book the dentist", "Write the quarterly report", "Buy oat milk"]);
     await context.clearCookies();
     await page.reload();
     await page.waitForURL("**/login");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
-    assertClean();
   });
 
   test("sign out: the dashboard sends you to /login", async () => {
     const { page } = adaSide;
     await signIn(page, ada.email, ada.password);
-    await page.waitForURL("**/dashboard");
+    await expectNavigation(page, "**/dashboard");
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/login");
     const response = await page.goto("/dashboard");
@@ -261,7 +268,6 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
       assert.equal(new URL(hop.url()).pathname, "/dashboard");
       assert.equal((await hop.response()).status(), 307);
     }
-    assertClean();
   });
 
   test("forgot password: the mailed link opens the app's page, the new password signs in", async () => {
@@ -291,9 +297,9 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
 
     watcher.allowHttp(401, "/api/auth/sign-in/email");
     await signIn(page, lin.email, PASSWORD);
-    await page.getByRole("alert").getByText("Invalid email or password").waitFor();
+    await page.locator("main").getByRole("alert").getByText("Invalid email or password").waitFor();
     await signIn(page, lin.email, newPassword);
-    await page.waitForURL("**/dashboard");
+    await expectNavigation(page, "**/dashboard");
     await page.getByRole("heading", { name: "Lin’s tasks" }).waitFor();
 
     // The spent link now lands on the app's page with ?error=INVALID_TOKEN, which says so.
@@ -301,7 +307,6 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
     await page.waitForURL(/\/reset-password\?error=INVALID_TOKEN/);
     await page.getByText("This link is invalid or has expired.").waitFor();
     await context.close();
-    assertClean();
   });
 
   if (!FIRST_PARTY) {

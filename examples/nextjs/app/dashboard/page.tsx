@@ -1,7 +1,7 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useCallback, useEffect, useState } from "react";
-import { authClient } from "@/lib/auth-client";
+import { authClient, unreachable } from "@/lib/auth-client";
 import { ApiError, createTask, deleteTask, listTasks, toggleTask, updateTask, type Task, type TaskFilter } from "@/lib/api";
 import { useAuth } from "@/lib/use-auth";
 
@@ -65,7 +65,7 @@ function EmailVerification({ email, verified }: { email: string; verified: boole
           const { error } = await authClient.sendVerificationEmail({
             email,
             callbackURL: `${window.location.origin}/dashboard`,
-          });
+          }).catch(unreachable);
           setState(error ? "idle" : "sent");
           if (error) setError(error.message ?? "Could not send the email");
         }}

@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
-import { authClient } from "@/lib/auth-client";
+import { authClient, unreachable } from "@/lib/auth-client";
 
 export default function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
@@ -18,7 +18,7 @@ export default function ForgotPasswordPage() {
     const { error } = await authClient.requestPasswordReset({
       email,
       redirectTo: `${window.location.origin}/reset-password`,
-    });
+    }).catch(unreachable);
     setBusy(false);
     if (error) setError(error.message ?? "Could not send the email");
     else setSent(true);

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
+import { unreachable } from "@/lib/auth-client";
 import { useAuth } from "@/lib/use-auth";
 
 export default function LoginPage() {
@@ -24,7 +25,7 @@ function LoginForm() {
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
-    const { error } = await signIn(String(form.get("email")), String(form.get("password")));
+    const { error } = await signIn(String(form.get("email")), String(form.get("password"))).catch(unreachable);
     setBusy(false);
     if (error) setError(error.message ?? "Sign-in failed");
     else router.push("/dashboard");

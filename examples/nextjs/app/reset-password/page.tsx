@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
-import { authClient } from "@/lib/auth-client";
+import { authClient, unreachable } from "@/lib/auth-client";
 
 // The API's reset link redirects here with ?token=… (or ?error=INVALID_TOKEN when the link is spent or expired).
 export default function ResetPasswordPage() {
@@ -25,7 +25,7 @@ function ResetPasswordForm() {
     const newPassword = String(new FormData(event.currentTarget).get("password"));
     setBusy(true);
     setError(null);
-    const { error } = await authClient.resetPassword({ newPassword, token: token! });
+    const { error } = await authClient.resetPassword({ newPassword, token: token! }).catch(unreachable);
     setBusy(false);
     if (error) setError(error.message ?? "Could not reset the password");
     else router.push("/login?reset=1");

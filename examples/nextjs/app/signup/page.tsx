@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { unreachable } from "@/lib/auth-client";
 import { useAuth } from "@/lib/use-auth";
 
 export default function SignUpPage() {
@@ -15,7 +16,9 @@ export default function SignUpPage() {
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
-    const { error } = await signUp(String(form.get("name")), String(form.get("email")), String(form.get("password")));
+    const { error } = await signUp(String(form.get("name")), String(form.get("email")), String(form.get("password"))).catch(
+      unreachable,
+    );
     setBusy(false);
     if (error) setError(error.message ?? "Sign-up failed");
     else router.push("/dashboard");
