@@ -54,7 +54,10 @@ async function expectNavigation(page, url) {
   const alert = page.locator("main").getByRole("alert"); // not Next.js's route announcer, also role="alert"
   await Promise.race([
     page.waitForURL(url),
-    alert.waitFor().then(async () => assert.fail(`expected ${url}, the page says: ${await alert.textContent()}`)),
+    alert.waitFor().then(
+      async () => assert.fail(`expected ${url}, the page says: ${await alert.textContent()}`),
+      () => new Promise(() => {}), // no alert in time: leave it to waitForURL
+    ),
   ]);
 }
 
@@ -310,8 +313,10 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
   });
 
   if (!FIRST_PARTY) {
-    test("the watcher catches a cookie error: a Lax session cookie on a cross-site response is refused", async () => {
-      // localhost and 127.0.0.1 are different sites: the API's SameSite=Lax cookie cannot be set from there.
+    test("the watcher catches a cookie error: the session cookie of a cross-site response is refused", async () => {
+      // localhost and 127.0.0.1 are different sites, so from this page the API on 127.0.0.1 is a third party: its
+      // cookie is refused (Chromium 156 says UserPreferences, third-party cookies being blocked; SameSite=Lax would
+      // refuse it too). The app never does this; the test shows that the watcher would catch it.
       const crossSite = API_URL.replace("//localhost:", "//127.0.0.1:");
       const { page, context, watcher } = await person("cross-site check");
       await page.goto("/login");
@@ -321,7 +326,7 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
         await fetch(`${base}/api/auth/sign-up/email`, { method: "POST", credentials: "include", headers, body: JSON.stringify(user) });
         return (await fetch(`${base}/api/auth/get-session`, { credentials: "include" })).json();
       }, crossSite);
-      assert.equal(session, null, "the browser must not have kept the cross-site Lax cookie");
+      assert.equal(session, null, "the browser must not have kept the cross-site cookie");
       await eventually(() => assert.match(watcher.problems.join("\n"), /cookie refused: .*better-auth\.session_token/));
       watcher.take();
       await context.close();
