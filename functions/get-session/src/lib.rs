@@ -1,10 +1,10 @@
 //! `GET /api/auth/get-session`: the current session and user (or `null`), extended when a
-//! day of it has passed, with a fresh JWT in `set-auth-jwt`.
+//! day of it has passed (unless `?disableRefresh=true`), with a fresh JWT in `set-auth-jwt`.
 
 use shared::better_auth::sessions::{self, Lookup};
 use shared::better_auth::users::Timestamp;
 use shared::better_auth::{cookies, endpoint, jwt};
-use shared::http::{append_header, no_store, ok_json, set_cookies};
+use shared::http::{append_header, no_store, ok_json, query_param, set_cookies};
 use shared::serde_json::{Value, json};
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
@@ -22,8 +22,13 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         } => (session, user, via_bearer),
     };
     let now = Timestamp::now();
-    let extend =
-        session.needs_extending(now) && !cookies::has_dont_remember(&request, &state.config);
+    // `?disableRefresh=…` (any value but the empty string, as zod's coerce.boolean reads it)
+    // reads without extending. `disableCookieCache` needs nothing: there is no cookie cache,
+    // so every read is the database's.
+    let refresh_disabled = query_param(&request, "disableRefresh").is_some_and(|v| !v.is_empty());
+    let extend = session.needs_extending(now)
+        && !refresh_disabled
+        && !cookies::has_dont_remember(&request, &state.config);
     if extend {
         sessions::extend_session(&state.db, &mut session, now).await?;
     }

@@ -49,7 +49,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     if !is_email(&email) {
         return Err(errors::INVALID_EMAIL.into());
     }
-    if password::length_error(&body.password) == Some(errors::PASSWORD_TOO_LONG) {
+    if password::is_too_long(&body.password) {
         return Err(errors::PASSWORD_TOO_LONG.into());
     }
     if let Some(url) = &body.callback_url {

@@ -2,11 +2,13 @@
 //! `authClient.verifyEmail({query})`). Marks the email verified and answers
 //! `{"status":true,"user":null}`, or redirects to callbackURL; a failure with a callbackURL
 //! redirects to `callbackURL?error=<CODE>`. With `autoSignInAfterVerification` it also signs
-//! the user in.
+//! the user in. The links of a change of email (change-email) come here too.
 
 use shared::better_auth::errors::{self, ErrorCode};
 use shared::better_auth::sessions::{self, ClientInfo, Lookup, Session};
-use shared::better_auth::{cookies, endpoint, origin, redirects, users, verification};
+use shared::better_auth::users::EmailChange;
+use shared::better_auth::verification::ChangeEmailStep;
+use shared::better_auth::{cookies, emails, endpoint, origin, redirects, users, verification};
 use shared::http::{StatusCode, header, ok_json, query_param, redirect};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
@@ -53,10 +55,8 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         Ok(claims) => claims,
         Err(code) => return refuse(code),
     };
-    if claims.update_to.is_some() {
-        // A change-of-email token (account management); not served by this API yet.
-        shared::tracing::warn!("a change-of-email verification token was refused");
-        return refuse(errors::INVALID_TOKEN);
+    if let Some(new_email) = &claims.update_to {
+        return change_of_email(state, &request, &claims, new_email, refuse, done).await;
     }
     let Some(user) = users::find_user_by_email(&state.db, &claims.email).await? else {
         return refuse(errors::USER_NOT_FOUND);
@@ -92,6 +92,88 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
             }
         };
         cookies::set_signed_in(&state.config, &request, &mut response, &token, true);
+    }
+    Ok(done(response))
+}
+
+/// The links of a change of email (change-email): the confirmation at the old address mails
+/// the verification link to the new one; that link (or a legacy token without `requestType`)
+/// moves the account. The token is bound to its user (`userId`) and to their current email,
+/// and a signed-in caller must be that user.
+async fn change_of_email(
+    state: &State,
+    request: &Request,
+    claims: &verification::EmailClaims,
+    new_email: &str,
+    refuse: impl Fn(ErrorCode) -> Result<Response<Body>>,
+    done: impl Fn(Response<Body>) -> Response<Body>,
+) -> Result<Response<Body>> {
+    let Some(user_id) = &claims.user_id else {
+        return refuse(errors::INVALID_TOKEN);
+    };
+    let Some(user) = users::find_user_by_id(&state.db, user_id).await? else {
+        return refuse(errors::USER_NOT_FOUND);
+    };
+    if user.email.to_lowercase() != claims.email {
+        // The account has moved since the mail was sent: the link is spent.
+        return refuse(errors::INVALID_TOKEN);
+    }
+    let signed_in = match sessions::current_session(state, request).await? {
+        Lookup::Active {
+            session,
+            user: current,
+            ..
+        } => {
+            if current.id != user.id {
+                return refuse(errors::INVALID_USER);
+            }
+            Some(session)
+        }
+        Lookup::Anonymous | Lookup::Dead => None,
+    };
+    let callback_url = query_param(request, "callbackURL").filter(|url| !url.is_empty());
+    let step = claims.request_type.as_deref();
+    if step == Some(ChangeEmailStep::Confirmation.request_type()) {
+        let token = verification::issue_change_email_token(
+            &state.config.auth_secret,
+            &claims.email,
+            new_email,
+            ChangeEmailStep::Verification,
+            &user.id,
+            state.config.options.verification_token_lifetime(),
+        );
+        let recipient = users::User {
+            email: new_email.to_owned(),
+            ..user
+        };
+        if state.mailer.enabled() {
+            emails::send_change_email_verification(
+                state,
+                &recipient,
+                &token,
+                callback_url.as_deref(),
+            )
+            .await;
+        }
+        shared::tracing::info!("change of email confirmed; verification mailed to the new address");
+        return Ok(done(ok_json(&json!({ "status": true }))));
+    }
+    // The verification step keeps `emailVerified` as it was; Better Auth's legacy token (no
+    // requestType) unverifies, and mails a plain verification link to the new address.
+    let legacy = step != Some(ChangeEmailStep::Verification.request_type());
+    let verified = !legacy && user.email_verified;
+    let moved = match users::set_email(&state.db, &user.id, new_email, verified).await? {
+        EmailChange::Changed(moved) => moved,
+        EmailChange::Taken => return refuse(errors::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL),
+        EmailChange::UserGone => return refuse(errors::USER_NOT_FOUND),
+    };
+    shared::tracing::info!(legacy, "email changed");
+    if legacy && state.mailer.enabled() {
+        emails::send_verification(state, &moved, callback_url.as_deref()).await;
+    }
+    let mut response = ok_json(&json!({ "status": true, "user": moved }));
+    if let Some(session) = signed_in {
+        cookies::renew_session_cookie(&state.config, request, &mut response, &session.token);
     }
     Ok(done(response))
 }

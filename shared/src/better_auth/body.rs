@@ -41,6 +41,20 @@ pub fn parse<T: Schema>(request: &Request) -> Result<T> {
     })
 }
 
+/// A body whose schema is `z.record(z.string(), z.any())` (update-user): any object, its keys
+/// for the route to read. Anything else is zod's "expected record" issue.
+pub fn parse_record(request: &Request) -> Result<Map<String, Value>> {
+    match read_body(request)? {
+        Some(Value::Object(object)) => Ok(object),
+        other => {
+            let received = other.as_ref().map_or("undefined", type_name);
+            Err(validation_error(format!(
+                "[body] Invalid input: expected record, received {received}"
+            )))
+        }
+    }
+}
+
 /// The request body as Better Auth reads it: JSON or a form; absent when there is no
 /// Content-Type (Better Auth ignores such bodies); 415 for other types.
 fn read_body(request: &Request) -> Result<Option<Value>> {
@@ -165,7 +179,8 @@ pub fn validate(
     }
 }
 
-fn type_name(value: &Value) -> &'static str {
+/// zod's name for the type of `value`, as its issues say it.
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -257,6 +257,20 @@ pub fn set_signed_in(
     append_header(response, "access-control-expose-headers", "set-auth-token");
 }
 
+/// Better Auth's `setSessionCookie` for a session the request already holds (update-user,
+/// change-password's new session, a change of email): the session cookie again, kept a
+/// browser-session cookie when the request's `dont_remember` marker says so, and
+/// `set-auth-token`.
+pub fn renew_session_cookie(
+    config: &Config,
+    request: &Request,
+    response: &mut Response<Body>,
+    token: &str,
+) {
+    let remember = !has_dont_remember(request, config);
+    set_signed_in(config, request, response, token, remember);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,9 @@
 //! The mails Better Auth's routes send, with the links Better Auth builds, rendered from the
 //! templates in `shared/templates/` (text and HTML; see its README for the placeholders).
 //!
-//! Better Auth sends no mail itself: it calls the app's `sendResetPassword` and
-//! `sendVerificationEmail`. Here those are these functions, sending through
+//! Better Auth sends no mail itself: it calls the app's `sendResetPassword`,
+//! `sendVerificationEmail`, `sendChangeEmailConfirmation` and `sendDeleteAccountVerification`.
+//! Here those are these functions, sending through
 //! [`crate::platform::mail`].
 
 use std::time::Duration;
@@ -62,6 +63,16 @@ const VERIFY_EMAIL: Template = Template {
     html: include_str!("../../templates/verify-email.html"),
 };
 
+const CHANGE_EMAIL: Template = Template {
+    text: include_str!("../../templates/change-email.txt"),
+    html: include_str!("../../templates/change-email.html"),
+};
+
+const DELETE_ACCOUNT: Template = Template {
+    text: include_str!("../../templates/delete-account.txt"),
+    html: include_str!("../../templates/delete-account.html"),
+};
+
 /// Mails the reset link for `token`:
 /// `<base>/api/auth/reset-password/<token>?callbackURL=<encodeURIComponent(redirectTo) or "">`.
 pub async fn send_reset_password(
@@ -87,14 +98,84 @@ pub async fn send_reset_password(
 pub async fn send_verification(state: &State, user: &User, callback_url: Option<&str>) {
     let lifetime = state.config.options.verification_token_lifetime();
     let token = verification::issue_email_token(&state.config.auth_secret, user, lifetime);
-    let url = format!(
-        "{}/verify-email?token={token}&callbackURL={}",
-        state.config.auth_base_url(),
-        encode_uri_component(callback_url.unwrap_or("/"))
-    );
+    send_verification_link(state, user, &token, callback_url).await;
+}
+
+/// Mails the verification link of a change of email to the new address (`user.email` is it):
+/// opening it moves the account there.
+pub async fn send_change_email_verification(
+    state: &State,
+    user: &User,
+    token: &str,
+    callback_url: Option<&str>,
+) {
+    send_verification_link(state, user, token, callback_url).await;
+}
+
+async fn send_verification_link(
+    state: &State,
+    user: &User,
+    token: &str,
+    callback_url: Option<&str>,
+) {
+    let lifetime = state.config.options.verification_token_lifetime();
+    let url = verify_email_url(state, token, callback_url);
     state
         .mailer
         .send(&VERIFY_EMAIL.render(user, &url, lifetime))
+        .await;
+}
+
+fn verify_email_url(state: &State, token: &str, callback_url: Option<&str>) -> String {
+    format!(
+        "{}/verify-email?token={token}&callbackURL={}",
+        state.config.auth_base_url(),
+        encode_uri_component(callback_url.unwrap_or("/"))
+    )
+}
+
+/// Mails a verified user's change-of-email confirmation to their current address (Better
+/// Auth's `sendChangeEmailConfirmation`); its link is a verify-email link whose token says
+/// `change-email-confirmation`.
+pub async fn send_change_email_confirmation(
+    state: &State,
+    user: &User,
+    new_email: &str,
+    callback_url: Option<&str>,
+) {
+    let lifetime = state.config.options.verification_token_lifetime();
+    let token = verification::issue_change_email_token(
+        &state.config.auth_secret,
+        &user.email,
+        new_email,
+        verification::ChangeEmailStep::Confirmation,
+        &user.id,
+        lifetime,
+    );
+    let url = verify_email_url(state, &token, callback_url);
+    let mut mail = CHANGE_EMAIL.render(user, &url, lifetime);
+    mail.text = mail.text.replace("{{new_email}}", new_email);
+    mail.html = mail.html.replace("{{new_email}}", &escape_html(new_email));
+    state.mailer.send(&mail).await;
+}
+
+/// Mails the account-deletion link (Better Auth's `sendDeleteAccountVerification`):
+/// `<base>/api/auth/delete-user/callback?token=<token>&callbackURL=<encoded callbackURL or "/">`.
+pub async fn send_delete_account_verification(
+    state: &State,
+    user: &User,
+    token: &str,
+    callback_url: Option<&str>,
+) {
+    let url = format!(
+        "{}/delete-user/callback?token={token}&callbackURL={}",
+        state.config.auth_base_url(),
+        encode_uri_component(callback_url.unwrap_or("/"))
+    );
+    let lifetime = state.config.options.delete_token_lifetime();
+    state
+        .mailer
+        .send(&DELETE_ACCOUNT.render(user, &url, lifetime))
         .await;
 }
 
@@ -156,13 +237,15 @@ mod tests {
     #[test]
     fn every_template_has_a_subject_and_the_link_in_both_versions() {
         let url = "https://api.example.com/api/auth/verify-email?token=t&callbackURL=%2F";
-        for template in [RESET_PASSWORD, VERIFY_EMAIL] {
+        for template in [RESET_PASSWORD, VERIFY_EMAIL, CHANGE_EMAIL, DELETE_ACCOUNT] {
             let mail = template.render(&user("Ada"), url, Duration::from_secs(3600));
             assert!(!mail.subject.is_empty());
             assert!(mail.text.contains(url), "{}", mail.text);
             assert!(mail.html.contains(&escape_html(url)), "{}", mail.html);
             assert!(mail.text.contains("1 hour") && mail.html.contains("1 hour"));
-            assert!(!mail.text.contains("{{") && !mail.html.contains("{{"));
+            // `{{new_email}}` is filled in by send_change_email_confirmation.
+            let unfilled = |text: &str| text.replace("{{new_email}}", "").contains("{{");
+            assert!(!unfilled(&mail.text) && !unfilled(&mail.html));
             assert_eq!(mail.to, "ada@example.com");
         }
     }

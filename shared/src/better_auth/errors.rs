@@ -62,6 +62,17 @@ catalogue! {
     EMAIL_ALREADY_VERIFIED = BAD_REQUEST, "Email is already verified";
     // Sessions
     UNAUTHORIZED = UNAUTHORIZED, "Unauthorized";
+    SESSION_NOT_FRESH = FORBIDDEN, "Session is not fresh";
+    SESSION_EXPIRED = BAD_REQUEST, "Session expired. Re-authenticate to perform this action.";
+    // Account management
+    BODY_MUST_BE_AN_OBJECT = BAD_REQUEST, "Body must be an object";
+    EMAIL_CAN_NOT_BE_UPDATED = BAD_REQUEST, "Email can not be updated";
+    INVALID_PASSWORD = BAD_REQUEST, "Invalid password";
+    CREDENTIAL_ACCOUNT_NOT_FOUND = BAD_REQUEST, "Credential account not found";
+    CHANGE_EMAIL_DISABLED = BAD_REQUEST, "Change email is disabled";
+    INVALID_USER = UNAUTHORIZED, "Invalid user";
+    FAILED_TO_GET_USER_INFO = NOT_FOUND, "Failed to get user info";
+    NOT_FOUND = NOT_FOUND, "Not found";
     // Origin and CSRF checks
     INVALID_ORIGIN = FORBIDDEN, "Invalid origin";
     MISSING_OR_NULL_ORIGIN = FORBIDDEN, "Missing or null Origin";
@@ -73,6 +84,18 @@ catalogue! {
 /// zod's body validation failure; the message lists every issue (see [`super::body`]).
 pub fn validation_error(message: impl Into<Cow<'static, str>>) -> Error {
     Error::client(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+}
+
+/// Better Auth's `APIError.fromStatus(status, {message})`: a message and no code ("No fields to
+/// update", "Email is the same").
+pub fn message_only(status: StatusCode, message: &'static str) -> Error {
+    Error::client(status, "", message)
+}
+
+/// Better Auth's `APIError.fromStatus(status)` with no body at all (delete-user while
+/// `user.deleteUser.enabled` is off answers a bare 404).
+pub fn bare_status(status: StatusCode) -> Error {
+    Error::client(status, "", "")
 }
 
 /// better-call's answer to a body of a type it does not parse.

@@ -24,6 +24,15 @@ pub fn random_string(length: usize) -> String {
         .collect()
 }
 
+/// `length` characters of `[0-9a-z]` from the OS CSPRNG (Better Auth's
+/// `generateRandomString(length, "0-9", "a-z")`, the delete-account token).
+pub fn random_lowercase_string(length: usize) -> String {
+    const CHARSET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..length)
+        .map(|_| char::from(CHARSET[OsRng.gen_range(0..CHARSET.len())]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +43,18 @@ mod tests {
         let id = random_id();
         assert_eq!(id.len(), 32);
         assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+    }
+
+    #[test]
+    fn lowercase_strings_use_digits_and_lowercase_letters_only() {
+        let token = random_lowercase_string(32);
+        assert_eq!(token.len(), 32);
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()),
+            "{token}"
+        );
     }
 
     #[test]

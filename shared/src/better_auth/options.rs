@@ -19,6 +19,8 @@ use serde::Deserialize;
 pub struct Options {
     pub email_and_password: EmailAndPassword,
     pub email_verification: EmailVerification,
+    pub session: SessionOptions,
+    pub user: UserOptions,
     #[serde(rename = "onAPIError")]
     pub on_api_error: OnApiError,
 }
@@ -81,6 +83,65 @@ impl Default for EmailVerification {
     }
 }
 
+/// `session`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct SessionOptions {
+    /// Seconds after sign-in during which a session counts as fresh: list-sessions needs a fresh
+    /// session (403 `SESSION_NOT_FRESH`), and delete-user without a password does (400
+    /// `SESSION_EXPIRED`). 0 turns the check off.
+    pub fresh_age: u64,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { fresh_age: 86_400 }
+    }
+}
+
+/// `user`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserOptions {
+    pub change_email: ChangeEmail,
+    pub delete_user: DeleteUser,
+}
+
+/// `user.changeEmail`. Better Auth's `sendChangeEmailConfirmation` is a callback; in JSON,
+/// `true` says the app has one, and this API mails it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct ChangeEmail {
+    /// change-email is served (else 400 `CHANGE_EMAIL_DISABLED`).
+    pub enabled: bool,
+    /// An unverified user's email changes at once, without a mail.
+    pub update_email_without_verification: bool,
+    /// A verified user first confirms at the old address, then verifies the new one.
+    pub send_change_email_confirmation: bool,
+}
+
+/// `user.deleteUser`. `sendDeleteAccountVerification: true` says the app's callback exists:
+/// delete-user then mails a confirmation link instead of deleting.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeleteUser {
+    /// delete-user is served (else 404).
+    pub enabled: bool,
+    pub send_delete_account_verification: bool,
+    /// Seconds a deletion link stays valid.
+    pub delete_token_expires_in: u64,
+}
+
+impl Default for DeleteUser {
+    fn default() -> Self {
+        DeleteUser {
+            enabled: false,
+            send_delete_account_verification: false,
+            delete_token_expires_in: 86_400,
+        }
+    }
+}
+
 impl Options {
     /// Parses `BETTER_AUTH_OPTIONS`; the error names the option (serde's path) and never
     /// echoes a value.
@@ -119,6 +180,15 @@ impl Options {
     pub fn verification_token_lifetime(&self) -> Duration {
         Duration::from_secs(self.email_verification.expires_in)
     }
+
+    pub fn delete_token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.user.delete_user.delete_token_expires_in)
+    }
+
+    /// `session.freshAge`; `None` when freshness is not checked (0).
+    pub fn fresh_age(&self) -> Option<Duration> {
+        (self.session.fresh_age > 0).then(|| Duration::from_secs(self.session.fresh_age))
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +206,27 @@ mod tests {
             Duration::from_secs(3600)
         );
         assert!(!options.sends_verification_on_sign_up());
+        assert_eq!(options.fresh_age(), Some(Duration::from_secs(86_400)));
+        assert!(!options.user.change_email.enabled && !options.user.delete_user.enabled);
+        assert_eq!(options.delete_token_lifetime(), Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn account_management_options_are_read() {
+        let options = Options::parse(
+            r#"{"session": {"freshAge": 0},
+                "user": {"changeEmail": {"enabled": true, "updateEmailWithoutVerification": true,
+                                         "sendChangeEmailConfirmation": true},
+                         "deleteUser": {"enabled": true, "sendDeleteAccountVerification": true,
+                                        "deleteTokenExpiresIn": 600}}}"#,
+        )
+        .unwrap();
+        assert_eq!(options.fresh_age(), None);
+        let change = &options.user.change_email;
+        assert!(change.enabled && change.update_email_without_verification);
+        assert!(change.send_change_email_confirmation);
+        assert!(options.user.delete_user.send_delete_account_verification);
+        assert_eq!(options.delete_token_lifetime(), Duration::from_secs(600));
     }
 
     #[test]
@@ -179,8 +270,13 @@ mod tests {
             err.starts_with("emailVerification.expiresIn: invalid type"),
             "{err}"
         );
-        let err = Options::parse(r#"{"session": {}}"#).unwrap_err();
-        assert!(err.starts_with("session: unknown field `session`"), "{err}");
+        let err = Options::parse(r#"{"plugins": {}}"#).unwrap_err();
+        assert!(err.starts_with("plugins: unknown field `plugins`"), "{err}");
+        let err = Options::parse(r#"{"user": {"deleteUser": {"enable": true}}}"#).unwrap_err();
+        assert!(
+            err.starts_with("user.deleteUser.enable: unknown field `enable`"),
+            "{err}"
+        );
         assert_eq!(Options::parse("{nope").unwrap_err(), "is not valid JSON");
     }
 }

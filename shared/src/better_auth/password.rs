@@ -69,6 +69,13 @@ pub fn length_error(password: &str) -> Option<ErrorCode> {
     })
 }
 
+/// Better Auth's `assertPasswordNotTooLong` alone: the check routes make on a password they
+/// only compare (sign-in's, change-password's current one), which may be shorter than today's
+/// minimum.
+pub fn is_too_long(password: &str) -> bool {
+    password_length_problem(password) == Some(PasswordLengthProblem::TooLong)
+}
+
 /// [`hash_password`] on a blocking thread.
 pub async fn hash(password: String) -> Result<String> {
     blocking(move || hash_password(&password)).await

@@ -224,3 +224,92 @@ pub async fn current_session(state: &State, request: &Request) -> Result<Lookup>
         }),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The gates of the account routes
+
+/// A request's live session and its user, as Better Auth's session middlewares hand them on.
+#[derive(Debug, Clone)]
+pub struct Active {
+    pub session: Session,
+    pub user: User,
+    pub via_bearer: bool,
+}
+
+/// Better Auth's `sessionMiddleware` and `sensitiveSessionMiddleware`: a live session, or 401
+/// `UNAUTHORIZED`. The two differ only in whether a cookie cache may answer; there is none
+/// here, so both read the database. Unlike Better Auth's middleware, this does not slide the
+/// session forward: the client re-fetches get-session after every account call, which does.
+pub async fn require_session(state: &State, request: &Request) -> Result<Active> {
+    match current_session(state, request).await? {
+        Lookup::Active {
+            session,
+            user,
+            via_bearer,
+        } => Ok(Active {
+            session,
+            user,
+            via_bearer,
+        }),
+        Lookup::Anonymous | Lookup::Dead => Err(super::errors::UNAUTHORIZED.into()),
+    }
+}
+
+/// Whether `session` is younger than `session.freshAge` (always, when the check is off).
+/// Sliding never moves `createdAt`, so a session stops being fresh a day after sign-in.
+pub fn is_fresh(session: &Session, fresh_age: Option<std::time::Duration>) -> bool {
+    let Some(fresh_age) = fresh_age else {
+        return true;
+    };
+    let age = Timestamp::now().0 - session.created_at.0;
+    age.to_std().map_or(true, |age| age < fresh_age)
+}
+
+/// Better Auth's `freshSessionMiddleware`: a live session younger than `freshAge`, else 403
+/// `SESSION_NOT_FRESH`.
+pub async fn require_fresh_session(state: &State, request: &Request) -> Result<Active> {
+    let active = require_session(state, request).await?;
+    if !is_fresh(&active.session, state.config.options.fresh_age()) {
+        return Err(super::errors::SESSION_NOT_FRESH.into());
+    }
+    Ok(active)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A user's sessions
+
+/// The user's sessions that have not expired, oldest first. One round trip.
+pub async fn list_active_sessions(db: &Database, user_id: &str) -> Result<Vec<Session>> {
+    let sql = format!(
+        r#"select {SESSION_COLUMNS} from "session" s
+           where s."userId" = $1 and s."expiresAt" > now() order by s."createdAt", s."id""#
+    );
+    let rows = db.query(&sql, &[(&user_id, Type::TEXT)]).await?;
+    Ok(rows.iter().map(session_from).collect())
+}
+
+/// Deletes the session with `token` if it belongs to `user_id`; a token of anyone else's
+/// changes nothing. One round trip.
+pub async fn delete_own_session(db: &Database, user_id: &str, token: &str) -> Result<()> {
+    db.query(
+        r#"delete from "session" where "token" = $1 and "userId" = $2"#,
+        &[(&token, Type::TEXT), (&user_id, Type::TEXT)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes every session of `user_id` but the one with `keep_token` (all of them when it is
+/// `None`). One round trip.
+pub async fn delete_user_sessions(
+    db: &Database,
+    user_id: &str,
+    keep_token: Option<&str>,
+) -> Result<()> {
+    db.query(
+        r#"delete from "session" where "userId" = $1 and ($2::text is null or "token" <> $2)"#,
+        &[(&user_id, Type::TEXT), (&keep_token, Type::TEXT)],
+    )
+    .await?;
+    Ok(())
+}

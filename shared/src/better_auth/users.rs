@@ -145,3 +145,154 @@ pub async fn find_credentials(
     let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
     Ok(row.map(|row| (user_from(&row), row.get("password"))))
 }
+
+/// The user with `id`. One round trip.
+pub async fn find_user_by_id(db: &Database, id: &str) -> Result<Option<User>> {
+    let sql = format!(r#"select {USER_COLUMNS} from "user" u where u."id" = $1"#);
+    let row = db.query_opt(&sql, &[(&id, Type::TEXT)]).await?;
+    Ok(row.map(|row| user_from(&row)))
+}
+
+/// What update-user may change: `None` leaves a field as it is; `image: Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    pub image: Option<Option<String>>,
+}
+
+/// Applies `change` to the user and returns the row as it now is (`None` when the user is
+/// gone). One round trip.
+pub async fn update_profile(
+    db: &Database,
+    id: &str,
+    change: &ProfileChange,
+) -> Result<Option<User>> {
+    let sql = format!(
+        r#"update "user" u set
+               "name" = coalesce($2, u."name"),
+               "image" = case when $3 then $4 else u."image" end,
+               "updatedAt" = now()
+           where u."id" = $1 returning {USER_COLUMNS}"#
+    );
+    let set_image = change.image.is_some();
+    let image = change.image.clone().flatten();
+    let row = db
+        .query_opt(
+            &sql,
+            &[
+                (&id, Type::TEXT),
+                (&change.name, Type::TEXT),
+                (&set_image, Type::BOOL),
+                (&image, Type::TEXT),
+            ],
+        )
+        .await?;
+    Ok(row.map(|row| user_from(&row)))
+}
+
+/// The password hash of the user's credential account: `None` without such an account or
+/// with one that has no password (Better Auth's `findCredentialAccount`). One round trip.
+pub async fn credential_hash(db: &Database, user_id: &str) -> Result<Option<String>> {
+    let row = db
+        .query_opt(
+            r#"select "password" from "account" where "userId" = $1 and "providerId" = 'credential'
+               order by "createdAt" limit 1"#,
+            &[(&user_id, Type::TEXT)],
+        )
+        .await?;
+    Ok(row.and_then(|row| row.get("password")))
+}
+
+/// Sets the credential account's hash. With `replacing_sessions`, every session of the user
+/// is deleted and that one inserted in the same statement (change-password with
+/// `revokeOtherSessions`): atomic, and one round trip either way.
+pub async fn change_password(
+    db: &Database,
+    user_id: &str,
+    password_hash: &str,
+    replacing_sessions: Option<&Session>,
+) -> Result<()> {
+    let update = r#"update "account" set "password" = $2, "updatedAt" = now()
+                    where "userId" = $1 and "providerId" = 'credential'"#;
+    match replacing_sessions {
+        None => {
+            db.query(
+                update,
+                &[(&user_id, Type::TEXT), (&password_hash, Type::TEXT)],
+            )
+            .await?;
+        }
+        Some(session) => {
+            let sql = format!(
+                r#"with updated as ({update} returning 1),
+                   revoked as (delete from "session" where "userId" = $1)
+                   insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+                   values ($3, $4, $5, $6, $6, $7, $8, $1)"#
+            );
+            db.query(
+                &sql,
+                &[
+                    (&user_id, Type::TEXT),
+                    (&password_hash, Type::TEXT),
+                    (&session.id, Type::TEXT),
+                    (&session.expires_at.0, Type::TIMESTAMPTZ),
+                    (&session.token, Type::TEXT),
+                    (&session.created_at.0, Type::TIMESTAMPTZ),
+                    (&session.ip_address, Type::TEXT),
+                    (&session.user_agent, Type::TEXT),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The outcome of moving a user to another email.
+pub enum EmailChange {
+    Changed(User),
+    /// Another user has the address (a race with a sign-up: the unique constraint decides).
+    Taken,
+    UserGone,
+}
+
+/// Sets the user's email and `emailVerified`. One round trip.
+pub async fn set_email(
+    db: &Database,
+    id: &str,
+    email: &str,
+    email_verified: bool,
+) -> Result<EmailChange> {
+    let sql = format!(
+        r#"update "user" u set "email" = $2, "emailVerified" = $3, "updatedAt" = now()
+           where u."id" = $1 returning {USER_COLUMNS}"#
+    );
+    let params: [crate::db::Param<'_>; 3] = [
+        (&id, Type::TEXT),
+        (&email, Type::TEXT),
+        (&email_verified, Type::BOOL),
+    ];
+    match db.query_opt(&sql, &params).await {
+        Ok(Some(row)) => Ok(EmailChange::Changed(user_from(&row))),
+        Ok(None) => Ok(EmailChange::UserGone),
+        Err(err) if err.is_unique_violation() && err.constraint() == Some("user_email_key") => {
+            Ok(EmailChange::Taken)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Deletes the user with their sessions and accounts, as Better Auth's `deleteUser` does (by
+/// explicit deletes, which hold whether or not a database made by Better Auth's own migrator
+/// has the cascades), in one statement. Their tasks go by the task table's cascade. One round
+/// trip.
+pub async fn delete_user(db: &Database, id: &str) -> Result<()> {
+    db.query(
+        r#"with sessions as (delete from "session" where "userId" = $1),
+                accounts as (delete from "account" where "userId" = $1)
+           delete from "user" where "id" = $1"#,
+        &[(&id, Type::TEXT)],
+    )
+    .await?;
+    Ok(())
+}

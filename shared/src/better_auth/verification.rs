@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 
 use super::errors::{self, ErrorCode};
-use super::ids::{random_id, random_string};
+use super::ids::{random_id, random_lowercase_string, random_string};
 use super::users::{USER_COLUMNS, User, user_from};
 use crate::config::Secret;
 use crate::db::Database;
@@ -145,12 +145,67 @@ pub async fn reset_password(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Account deletion: `verification {identifier: "delete-account-<token>", value: <userId>}`
+
+/// Better Auth's delete-account tokens are 32 characters of `[0-9a-z]`.
+const DELETE_TOKEN_LENGTH: usize = 32;
+
+fn delete_identifier(token: &str) -> String {
+    format!("delete-account-{token}")
+}
+
+/// Stores a fresh delete-account token for `user_id` and returns it. One round trip.
+pub async fn create_delete_token(
+    db: &Database,
+    user_id: &str,
+    lifetime: Duration,
+) -> Result<String> {
+    let token = random_lowercase_string(DELETE_TOKEN_LENGTH);
+    let expires_at = Utc::now() + lifetime;
+    db.query(
+        r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt")
+           values ($1, $2, $3, $4, now(), now())"#,
+        &[
+            (&random_id(), Type::TEXT),
+            (&delete_identifier(&token), Type::TEXT),
+            (&user_id, Type::TEXT),
+            (&expires_at, Type::TIMESTAMPTZ),
+        ],
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Spends a delete-account token of `user_id`'s: true when a live one was there. Rows naming
+/// anyone else are left alone, so a token can only ever be spent by its own user. One round
+/// trip.
+pub async fn consume_delete_token(db: &Database, token: &str, user_id: &str) -> Result<bool> {
+    let row = db
+        .query_opt(
+            r#"with consumed as (
+                   delete from "verification" where "identifier" = $1 and "value" = $2
+                   returning "expiresAt")
+               select coalesce(bool_or("expiresAt" > now()), false) as "live" from consumed"#,
+            &[
+                (&delete_identifier(token), Type::TEXT),
+                (&user_id, Type::TEXT),
+            ],
+        )
+        .await?;
+    Ok(row.is_some_and(|row| row.get::<_, bool>("live")))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Email verification: an HS256 JWT `{email, userId?, iat, exp}`, header exactly {"alg":"HS256"}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct IssuedClaims<'a> {
     email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_to: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_type: Option<&'a str>,
     user_id: &'a str,
     iat: i64,
     exp: i64,
@@ -161,20 +216,70 @@ struct IssuedClaims<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct EmailClaims {
     pub email: String,
-    /// Present on the tokens of a change of email (the account-management flows).
+    /// Present on the tokens of a change of email.
     pub update_to: Option<String>,
     pub request_type: Option<String>,
     pub user_id: Option<String>,
 }
 
+/// The two mails of a verified user's change of email, as the token's `requestType` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeEmailStep {
+    /// Mailed to the current address: opening it mails the verification to the new one.
+    Confirmation,
+    /// Mailed to the new address: opening it moves the user to it.
+    Verification,
+}
+
+impl ChangeEmailStep {
+    pub const fn request_type(self) -> &'static str {
+        match self {
+            ChangeEmailStep::Confirmation => "change-email-confirmation",
+            ChangeEmailStep::Verification => "change-email-verification",
+        }
+    }
+}
+
 /// A verification token for `user`, valid for `lifetime`, with the claims Better Auth's
 /// sign-in and send-verification-email put in it (`email` lowercased, `userId`).
 pub fn issue_email_token(secret: &Secret, user: &User, lifetime: Duration) -> String {
+    sign_email_token(secret, &user.email, None, &user.id, lifetime)
+}
+
+/// A token of a change of email from `email` to `new_email` (claims `email`, `updateTo`,
+/// `requestType`, `userId`, in Better Auth's order).
+pub fn issue_change_email_token(
+    secret: &Secret,
+    email: &str,
+    new_email: &str,
+    step: ChangeEmailStep,
+    user_id: &str,
+    lifetime: Duration,
+) -> String {
+    sign_email_token(
+        secret,
+        email,
+        Some((new_email, step.request_type())),
+        user_id,
+        lifetime,
+    )
+}
+
+fn sign_email_token(
+    secret: &Secret,
+    email: &str,
+    change: Option<(&str, &str)>,
+    user_id: &str,
+    lifetime: Duration,
+) -> String {
     let now = Utc::now().timestamp();
-    let email = user.email.to_lowercase();
+    let email = email.to_lowercase();
+    let update_to = change.map(|(new_email, _)| new_email.to_lowercase());
     let claims = IssuedClaims {
         email: &email,
-        user_id: &user.id,
+        update_to: update_to.as_deref(),
+        request_type: change.map(|(_, request_type)| request_type),
+        user_id,
         iat: now,
         exp: now + lifetime.as_secs() as i64,
     };

@@ -237,6 +237,29 @@ impl Config {
             outbox_dir: lookup("EMAIL_OUTBOX_DIR").map(Into::into),
             print_links: lookup("EMAIL_OUTBOX_PRINT_LINKS").as_deref() == Some("true"),
         };
+        // The options that stand for an app's mail callback need mail to send it with.
+        let user = &options.user;
+        let mail_option = [
+            (
+                user.change_email.send_change_email_confirmation,
+                "user.changeEmail.sendChangeEmailConfirmation",
+            ),
+            (
+                user.delete_user.send_delete_account_verification,
+                "user.deleteUser.sendDeleteAccountVerification",
+            ),
+        ]
+        .into_iter()
+        .find(|(on, _)| *on);
+        if let Some((_, name)) = mail_option
+            && email.from.is_none()
+            && email.outbox_dir.is_none()
+        {
+            return Err(ConfigError::Invalid {
+                name: "BETTER_AUTH_OPTIONS",
+                reason: format!("{name} needs EMAIL_FROM (or EMAIL_OUTBOX_DIR) to send its mail"),
+            });
+        }
         if let Some(from) = &email.from
             && !from.contains('@')
         {
@@ -427,6 +450,32 @@ mod tests {
         assert!(
             !err.to_string().contains("short\""),
             "the value itself is never echoed"
+        );
+    }
+
+    #[test]
+    fn an_option_that_mails_needs_mail_settings() {
+        let options =
+            r#"{"user":{"deleteUser":{"enabled":true,"sendDeleteAccountVerification":true}}}"#;
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://x"),
+            ("BETTER_AUTH_OPTIONS", options),
+        ];
+        let err = Config::from_sources(&env(&base), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "BETTER_AUTH_OPTIONS is invalid: user.deleteUser.sendDeleteAccountVerification needs EMAIL_FROM (or EMAIL_OUTBOX_DIR) to send its mail"
+        );
+        let mut with_mail = base.to_vec();
+        with_mail.push(("EMAIL_FROM", "noreply@example.com"));
+        let config = Config::from_sources(&env(&with_mail), None).unwrap();
+        assert!(
+            config
+                .options
+                .user
+                .delete_user
+                .send_delete_account_verification
         );
     }
 

@@ -15,7 +15,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Something the client can fix. `code` is Better Auth's error code where one exists.
+    /// Something the client can fix. `code` is Better Auth's error code where one exists; an
+    /// empty code renders `{"message"}` alone, and an empty code and message an empty body
+    /// (Better Auth's `APIError.fromStatus`).
     #[error("{status} {code}: {message}")]
     Client {
         status: StatusCode,
@@ -118,9 +120,24 @@ impl Error {
             (Dialect::Tasks, _) => json!({ "detail": message }),
             // Better Auth's rate limiter answers with a message and no code.
             (Dialect::BetterAuth, Error::RateLimited { .. }) => json!({ "message": message }),
+            // Better Auth's `fromStatus` errors: a message without a code, or nothing at all.
+            (Dialect::BetterAuth, Error::Client { code: "", .. }) if message.is_empty() => {
+                serde_json::Value::Null
+            }
+            (Dialect::BetterAuth, Error::Client { code: "", .. }) => json!({ "message": message }),
             (Dialect::BetterAuth, _) => json!({ "message": message, "code": code }),
         };
-        let mut response = crate::http::json_response(status, &body);
+        let mut response = if body.is_null() {
+            let mut empty = Response::new(Body::Empty);
+            *empty.status_mut() = status;
+            empty.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            empty
+        } else {
+            crate::http::json_response(status, &body)
+        };
         let headers = response.headers_mut();
         if status == StatusCode::UNAUTHORIZED && dialect == Dialect::Tasks {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
