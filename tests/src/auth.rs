@@ -442,3 +442,49 @@ pub async fn email_verified(app: &TestApp, email: &str) -> bool {
         .await[0]
         .get(0)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Account management
+
+/// The options that turn on change-email (with the confirmation mail) and delete-user.
+pub const ACCOUNT_OPTIONS: &str = r#"{"user":{"changeEmail":{"enabled":true,"sendChangeEmailConfirmation":true},"deleteUser":{"enabled":true}}}"#;
+
+/// A POST to an account route with `cookie` and `body`, from the trusted origin.
+pub fn account_request(function: &str, cookie: &str, body: Value) -> Fixture {
+    Fixture::load(function)
+        .cookie(cookie)
+        .header("origin", TRUSTED_ORIGIN)
+        .body(body)
+}
+
+/// Moves the sessions' `createdAt` back by `hours` (a session signed in that long ago).
+pub async fn age_sessions(app: &TestApp, hours: i64) {
+    app.database
+        .execute(
+            &format!(
+                r#"update "session" set "createdAt" = "createdAt" - interval '{hours} hours'"#
+            ),
+            &[],
+        )
+        .await;
+}
+
+/// The tokens of the live sessions of `user_id`, oldest first.
+pub async fn session_tokens(app: &TestApp, user_id: &str) -> Vec<String> {
+    app.database
+        .query(
+            r#"select "token" from "session" where "userId" = $1 order by "createdAt", "id""#,
+            &[&user_id],
+        )
+        .await
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// Whether get-session knows the session behind `cookie`.
+pub async fn is_signed_in(app: &TestApp, cookie: &str) -> bool {
+    let response = app.call(with_cookie("get-session", cookie)).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    !response.body.is_null()
+}

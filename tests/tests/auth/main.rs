@@ -1,5 +1,5 @@
 //! The Better Auth routes (sign-up, sign-in, get-session, token, jwks, sign-out, ok, password
-//! reset, email verification) through their handlers, on a real PostgreSQL database per test,
+//! reset, email verification, account management and the session list) through their handlers, on a real PostgreSQL database per test,
 //! checked against the contract (the founders' protocol notes, kept outside this repository)
 //! and the facts measured on Better Auth 1.7.25 (`e2e/MEASURED.md`).
 //!
@@ -8,6 +8,7 @@
 //!
 //! One module per endpoint or concern; the helpers they share are `api_tests::auth`.
 
+mod account;
 mod email_verification;
 mod get_session;
 mod hostile_input;
@@ -19,6 +20,7 @@ mod rate_limit;
 mod remember_me;
 mod round_trips;
 mod secure_cookies;
+mod session_management;
 mod sign_in;
 mod sign_out;
 mod sign_up;

@@ -230,3 +230,84 @@ async fn the_error_page_costs_no_round_trip() {
     assert_eq!(response.status, 200);
     assert_eq!(app.take_round_trips(), 0);
 }
+
+#[tokio::test]
+async fn account_routes_cost_one_round_trip_for_the_session_plus_their_own_work() {
+    let app = app_with_options(ACCOUNT_OPTIONS).await;
+    let who = sign_up(&app, "ada@example.com").await;
+    let laptop = sign_in(&app, "ada@example.com").await;
+    let cases: [(&str, &str, serde_json::Value, u64, &str); 6] = [
+        (
+            "update-user",
+            &who.cookie,
+            serde_json::json!({"name": "Ada"}),
+            2,
+            "session + update",
+        ),
+        (
+            "revoke-session",
+            &who.cookie,
+            serde_json::json!({"token": "x"}),
+            2,
+            "session + delete",
+        ),
+        (
+            "revoke-other-sessions",
+            &laptop.cookie,
+            serde_json::json!({}),
+            2,
+            "session + delete",
+        ),
+        (
+            "change-email",
+            &laptop.cookie,
+            serde_json::json!({"newEmail": "ada@new.example"}),
+            3,
+            "rate limit + session + is the address taken",
+        ),
+        (
+            "change-password",
+            &laptop.cookie,
+            serde_json::json!({"currentPassword": PASSWORD, "newPassword": "another password 1"}),
+            4,
+            "rate limit + session + credential + update",
+        ),
+        (
+            "delete-user",
+            &laptop.cookie,
+            serde_json::json!({"password": "another password 1"}),
+            3,
+            "session + credential + delete",
+        ),
+    ];
+    // revoke-other-sessions (from the laptop) ends the first session, which is done by then.
+    for (function, cookie, body, expected, what) in cases {
+        app.take_round_trips();
+        let response = app.call(account_request(function, cookie, body)).await;
+        assert_eq!(response.status, 200, "{function}: {}", response.raw_body);
+        assert_eq!(app.take_round_trips(), expected, "{function}: {what}");
+    }
+}
+
+#[tokio::test]
+async fn list_sessions_and_revoke_sessions_cost_two_round_trips() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    app.take_round_trips();
+    assert_eq!(
+        app.call(with_cookie("list-sessions", &who.cookie))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(app.take_round_trips(), 2, "session + list");
+    let response = app
+        .call(account_request(
+            "revoke-sessions",
+            &who.cookie,
+            serde_json::json!({}),
+        ))
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(app.take_round_trips(), 2, "session + delete");
+}
