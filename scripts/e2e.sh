@@ -21,6 +21,11 @@
 # Needs: node + npm, PostgreSQL server binaries (for `local-api postgres`), and cargo unless LOCAL_API_BIN is
 # set. Everything it starts, it stops.
 set -euo pipefail
+# Resolved before the cd, so a path relative to the caller's directory works.
+if [ -n "${LOCAL_API_BIN:-}" ]; then
+  LOCAL_API_BIN=$(realpath "$LOCAL_API_BIN")
+  [ -x "$LOCAL_API_BIN" ] || { echo "LOCAL_API_BIN=$LOCAL_API_BIN is not an executable"; exit 1; }
+fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -43,9 +48,8 @@ if [ -z "${LOCAL_API_BIN:-}" ]; then
   cargo build -p local-api
   LOCAL_API_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-api
 fi
-[ -x "$LOCAL_API_BIN" ] || { echo "LOCAL_API_BIN=$LOCAL_API_BIN is not an executable"; exit 1; }
 # start_postgres runs $CARGO_TARGET_DIR/debug/local-api: point it at the binary the APIs run.
-mkdir -p "$WORK/bin/debug" && ln -s "$(realpath "$LOCAL_API_BIN")" "$WORK/bin/debug/local-api"
+mkdir -p "$WORK/bin/debug" && ln -s "$LOCAL_API_BIN" "$WORK/bin/debug/local-api"
 CARGO_TARGET_DIR=$WORK/bin start_postgres "$WORK"
 
 API_PORT=$(free_port)
