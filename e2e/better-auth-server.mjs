@@ -11,7 +11,11 @@
 //      BETTER_AUTH_OPTIONS (optional): one JSON object, in auth.ts's names and nesting, deep-merged over the
 //        options built here (objects merge key by key, anything else replaces), e.g.
 //        {"emailAndPassword":{"requireEmailVerification":true},"emailVerification":{"sendOnSignIn":true}}.
-//        Our Rust API reads the same variable, so one value configures both servers.
+//        Our Rust API reads the same variable, so one value configures both servers. JSON cannot hold a
+//        callback, so `true` for user.changeEmail.sendChangeEmailConfirmation or
+//        user.deleteUser.sendDeleteAccountVerification means "the callback exists": with EMAIL_OUTBOX_DIR set it
+//        becomes one that writes the mail to the outbox (to the user's current address, as our API does);
+//        without EMAIL_OUTBOX_DIR the server refuses to start.
 // Flags:
 //   --migrate       create/upgrade Better Auth's tables with its own migrator before listening
 //                   (never done without this flag: the database may belong to our Rust API)
@@ -146,8 +150,45 @@ const options = deepMerge(
     ...(emailVerification ? { emailVerification } : {}),
     plugins,
   },
-  extraOptions,
+  structuredClone(extraOptions), // a copy: the `true`s below are replaced in place
 );
+
+// `true` in BETTER_AUTH_OPTIONS for a mail callback: the outbox writer (both go to the user's current address:
+// the change-email confirmation to the OLD one, before anything changed).
+const mailCallbacks = [
+  [
+    ["user", "changeEmail", "sendChangeEmailConfirmation"],
+    ({ user, newEmail, url }) =>
+      writeMail({
+        to: user.email,
+        subject: "Approve the change of your email address",
+        text: `Open this link to change your email address to ${newEmail}:\n${url}\n`,
+        html: `<p><a href="${escapeHtml(url)}">Change your email address to ${escapeHtml(newEmail)}</a></p>`,
+        url,
+      }),
+  ],
+  [
+    ["user", "deleteUser", "sendDeleteAccountVerification"],
+    ({ user, url }) =>
+      writeMail({
+        to: user.email,
+        subject: "Confirm the deletion of your account",
+        text: `Open this link to delete your account:\n${url}\n`,
+        html: `<p><a href="${escapeHtml(url)}">Delete your account</a></p>`,
+        url,
+      }),
+  ],
+];
+for (const [keys, callback] of mailCallbacks) {
+  const parent = keys.slice(0, -1).reduce((o, k) => (isPlainObject(o?.[k]) ? o[k] : undefined), options);
+  const last = keys[keys.length - 1];
+  if (parent?.[last] !== true) continue;
+  if (!outboxDir) {
+    console.error(`better-auth-server: BETTER_AUTH_OPTIONS sets ${keys.join(".")} to true, which needs EMAIL_OUTBOX_DIR (where the mails go)`);
+    process.exit(2);
+  }
+  parent[last] = async (data) => callback(data);
+}
 const auth = betterAuth(options);
 
 if (args.has("--migrate") || args.has("--migrate-only")) {

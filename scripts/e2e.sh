@@ -2,18 +2,30 @@
 # End-to-end tests with real JavaScript peers: the frontend's better-auth client against local-api,
 # and a stock Better Auth server (better-auth 1.7.25) sharing local-api's database and secret.
 #
-#   scripts/e2e.sh            # builds local-api, starts PostgreSQL, two local-apis and Better Auth, runs the suites
+#   scripts/e2e.sh                                  # builds local-api, starts PostgreSQL, four local-apis and
+#                                                   # Better Auth, runs the suites
+#   LOCAL_API_BIN=/path/to/local-api scripts/e2e.sh # the same with a prebuilt binary (no cargo build)
 #
 # Servers, all on one database and one secret, each writing its mails to its own outbox directory:
-#   local-api              API_URL         the reference options (BETTER_AUTH_OPTIONS unset)
-#   local-api (verify)     VERIFY_API_URL  BETTER_AUTH_OPTIONS={"emailAndPassword":{"requireEmailVerification":true}}
-#   better-auth-server.mjs BA_URL          --argon2, sharing API_URL as its public base URL
-# Suites: test:client, test:shared-db (shared-db.test.mjs, then shared-db-email.test.mjs), then test:email.
-# e2e/scripts/self-check.sh runs the same suites with Better Auth servers in place of both local-apis.
+#   local-api              API_URL          the reference options (BETTER_AUTH_OPTIONS unset)
+#   local-api (verify)     VERIFY_API_URL   BETTER_AUTH_OPTIONS={"emailAndPassword":{"requireEmailVerification":true}}
+#   local-api (account)    ACCOUNT_API_URL  BETTER_AUTH_OPTIONS={"user":{"changeEmail":{"enabled":true,
+#                                             "sendChangeEmailConfirmation":true},"deleteUser":{"enabled":true}}}
+#   local-api (delete)     DELETE_API_URL   BETTER_AUTH_OPTIONS={"user":{"deleteUser":{"enabled":true,
+#                                             "sendDeleteAccountVerification":true}}}
+#   better-auth-server.mjs BA_URL           --argon2, sharing API_URL as its public base URL
+# Suites: test:client, test:shared-db (shared-db.test.mjs, shared-db-email.test.mjs, shared-db-account.test.mjs),
+# test:email, then test:account.
+# e2e/scripts/self-check.sh runs the same suites with Better Auth servers in place of the local-apis.
 #
-# Needs: cargo, node + npm, PostgreSQL server binaries (for `local-api postgres`). Everything it
-# starts, it stops.
+# Needs: node + npm, PostgreSQL server binaries (for `local-api postgres`), and cargo unless LOCAL_API_BIN is
+# set. Everything it starts, it stops.
 set -euo pipefail
+# Resolved before the cd, so a path relative to the caller's directory works.
+if [ -n "${LOCAL_API_BIN:-}" ]; then
+  LOCAL_API_BIN=$(realpath "$LOCAL_API_BIN")
+  [ -x "$LOCAL_API_BIN" ] || { echo "LOCAL_API_BIN=$LOCAL_API_BIN is not an executable"; exit 1; }
+fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -32,31 +44,50 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
-cargo build -p local-api
-
-start_postgres "$WORK"
+if [ -z "${LOCAL_API_BIN:-}" ]; then
+  cargo build -p local-api
+  LOCAL_API_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-api
+fi
+# start_postgres runs $CARGO_TARGET_DIR/debug/local-api: point it at the binary the APIs run.
+mkdir -p "$WORK/bin/debug" && ln -s "$LOCAL_API_BIN" "$WORK/bin/debug/local-api"
+CARGO_TARGET_DIR=$WORK/bin start_postgres "$WORK"
 
 API_PORT=$(free_port)
 VERIFY_PORT=$(free_port)
+ACCOUNT_PORT=$(free_port)
+DELETE_PORT=$(free_port)
 BA_PORT=$(free_port)
 BETTER_AUTH_SECRET=$(random_secret e2e)
 export BETTER_AUTH_SECRET
 export API_URL="http://127.0.0.1:$API_PORT" BA_URL="http://127.0.0.1:$BA_PORT" VERIFY_API_URL="http://127.0.0.1:$VERIFY_PORT"
+export ACCOUNT_API_URL="http://127.0.0.1:$ACCOUNT_PORT" DELETE_API_URL="http://127.0.0.1:$DELETE_PORT"
 export ORIGIN=http://localhost:3000
 # Not exported: EMAIL_OUTBOX_DIR means "where I write" to a server and "our API's outbox" to the tests.
 API_OUTBOX=$WORK/outbox-api VERIFY_OUTBOX=$WORK/outbox-verify BA_OUTBOX=$WORK/outbox-ba
+ACCOUNT_OUTBOX=$WORK/outbox-account DELETE_OUTBOX=$WORK/outbox-delete
 VERIFY_OPTIONS='{"emailAndPassword":{"requireEmailVerification":true}}'
+ACCOUNT_OPTIONS='{"user":{"changeEmail":{"enabled":true,"sendChangeEmailConfirmation":true},"deleteUser":{"enabled":true}}}'
+DELETE_OPTIONS='{"user":{"deleteUser":{"enabled":true,"sendDeleteAccountVerification":true}}}'
 
+# start_api NAME PORT OUTBOX OPTIONS: one local-api on its own URL and outbox ("" = BETTER_AUTH_OPTIONS unset),
+# logging to $WORK/NAME.log. exec: $! must be local-api's pid, so that cleanup's kill stops it.
+start_api() {
+  local name=$1 port=$2 outbox=$3 options=$4
+  (
+    if [ -n "$options" ]; then export BETTER_AUTH_OPTIONS=$options; else unset BETTER_AUTH_OPTIONS; fi
+    BETTER_AUTH_URL=http://127.0.0.1:$port CORS_ORIGINS=$ORIGIN PORT=$port RUST_LOG=info EMAIL_OUTBOX_DIR=$outbox \
+      exec "$LOCAL_API_BIN" >"$WORK/$name.log" 2>&1
+  ) &
+  PIDS+=($!)
+  wait_for "$WORK/$name.log" "local API on"
+}
 # Our API first: its migrations create Better Auth's tables (and ours) on the empty database.
-BETTER_AUTH_URL=$API_URL CORS_ORIGINS=$ORIGIN PORT=$API_PORT RUST_LOG=info EMAIL_OUTBOX_DIR=$API_OUTBOX \
-  "$ROOT/target/debug/local-api" >"$WORK/local-api.log" 2>&1 &
-PIDS+=($!)
-wait_for "$WORK/local-api.log" "local API on"
-# The second API (same database, its own URL and outbox) requires verified emails, for test:email.
-BETTER_AUTH_URL=$VERIFY_API_URL CORS_ORIGINS=$ORIGIN PORT=$VERIFY_PORT RUST_LOG=info EMAIL_OUTBOX_DIR=$VERIFY_OUTBOX \
-  BETTER_AUTH_OPTIONS=$VERIFY_OPTIONS "$ROOT/target/debug/local-api" >"$WORK/local-api-verify.log" 2>&1 &
-PIDS+=($!)
-wait_for "$WORK/local-api-verify.log" "local API on"
+start_api local-api "$API_PORT" "$API_OUTBOX" ""
+# The others share the database, each with its own URL, outbox and options: verified emails required (test:email),
+# change-email and delete-user (test:account), delete-user confirmed by mail (test:account).
+start_api local-api-verify "$VERIFY_PORT" "$VERIFY_OUTBOX" "$VERIFY_OPTIONS"
+start_api local-api-account "$ACCOUNT_PORT" "$ACCOUNT_OUTBOX" "$ACCOUNT_OPTIONS"
+start_api local-api-delete "$DELETE_PORT" "$DELETE_OUTBOX" "$DELETE_OPTIONS"
 # Better Auth shares our public base URL, so both sides issue and accept the same iss/aud (and its mails'
 # links point at API_URL; the tests take the tokens out of them).
 # exec: $! must be node's pid, or cleanup's kill stops only the subshell and leaves the server running.
@@ -72,9 +103,11 @@ echo "# e2e: local-api and a Better Auth server on one database ($BA_URL), with 
 (cd e2e && BA_ARGON2=1 EMAIL_OUTBOX_DIR=$API_OUTBOX BA_OUTBOX_DIR=$BA_OUTBOX npm run -s test:shared-db) || status=1
 echo "# e2e: forgot password ($API_URL) and email verification ($VERIFY_API_URL, $VERIFY_OPTIONS)"
 (cd e2e && EMAIL_OUTBOX_DIR=$API_OUTBOX VERIFY_OUTBOX_DIR=$VERIFY_OUTBOX npm run -s test:email) || status=1
+echo "# e2e: account management ($API_URL; $ACCOUNT_API_URL, $ACCOUNT_OPTIONS; $DELETE_API_URL, $DELETE_OPTIONS)"
+(cd e2e && ACCOUNT_OUTBOX_DIR=$ACCOUNT_OUTBOX DELETE_OUTBOX_DIR=$DELETE_OUTBOX npm run -s test:account) || status=1
 if [ $status -ne 0 ]; then
-  echo "--- local-api log"; tail -50 "$WORK/local-api.log"
-  echo "--- local-api (verify) log"; tail -50 "$WORK/local-api-verify.log"
-  echo "--- better-auth log"; tail -50 "$WORK/better-auth.log"
+  for name in local-api local-api-verify local-api-account local-api-delete better-auth; do
+    echo "--- $name log"; tail -50 "$WORK/$name.log"
+  done
 fi
 exit $status

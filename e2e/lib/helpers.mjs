@@ -64,3 +64,6 @@ export function splitSessionCookie(value) {
 
 export const JWT_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export const ID_RE = /^[A-Za-z0-9]{32}$/;
+
+/** The keys of a list-sessions item, in the order Better Auth 1.7.25 sends them. */
+export const SESSION_KEYS = ["expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId", "id"];
