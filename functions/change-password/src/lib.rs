@@ -51,10 +51,16 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     let Some(stored) = users::credential_hash(&state.db, user_id).await? else {
         return Err(errors::CREDENTIAL_ACCOUNT_NOT_FOUND.into());
     };
-    if !password::verify(body.current_password, Some(stored)).await? {
+    if !password::verify(
+        body.current_password,
+        Some(stored),
+        state.config.password_hashing,
+    )
+    .await?
+    {
         return Err(errors::INVALID_PASSWORD.into());
     }
-    let hash = password::hash(body.new_password).await?;
+    let hash = password::hash(body.new_password, state.config.password_hashing).await?;
     let revoke = body.revoke_other_sessions == Some(true);
     let new_session = revoke.then(|| Session::new(user_id, &ClientInfo::of(&request), true));
     users::change_password(&state.db, user_id, &hash, new_session.as_ref()).await?;

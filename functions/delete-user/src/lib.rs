@@ -63,7 +63,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         let Some(stored) = users::credential_hash(&state.db, &user.id).await? else {
             return Err(errors::CREDENTIAL_ACCOUNT_NOT_FOUND.into());
         };
-        if !password::verify(password, Some(stored)).await? {
+        if !password::verify(password, Some(stored), state.config.password_hashing).await? {
             return Err(errors::INVALID_PASSWORD.into());
         }
     }

@@ -45,7 +45,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     {
         return Err(refusal.into());
     }
-    let hash = password::hash(body.new_password).await?;
+    let hash = password::hash(body.new_password, state.config.password_hashing).await?;
     let revoke = state
         .config
         .options

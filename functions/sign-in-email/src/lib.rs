@@ -60,7 +60,8 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     // An unknown email costs the same hash as a wrong password, so timing does not tell them apart.
     let found = users::find_credentials(&state.db, &email).await?;
     let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
-    let verified = password::verify(body.password, stored_hash).await?;
+    let verified =
+        password::verify(body.password, stored_hash, state.config.password_hashing).await?;
     let (Some((user, _)), true) = (found, verified) else {
         return Err(errors::INVALID_EMAIL_OR_PASSWORD.into());
     };

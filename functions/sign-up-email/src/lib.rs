@@ -74,7 +74,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     };
     let session = (!require_verification)
         .then(|| Session::new(&user.id, &ClientInfo::of(&request), remember));
-    let password_hash = password::hash(body.password).await?;
+    let password_hash = password::hash(body.password, state.config.password_hashing).await?;
     match users::insert_user(&state.db, &user, &password_hash, session.as_ref()).await? {
         SignUpOutcome::EmailTaken if require_verification => {
             shared::tracing::info!("sign-up for an existing email answered like a new one");

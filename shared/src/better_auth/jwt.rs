@@ -49,7 +49,10 @@ pub struct VerifiedToken {
 /// The keys tokens are verified with.
 pub struct JwtKeys {
     shared_secret: DecodingKey,
-    issuer: String,
+    /// The `iss` values EdDSA tokens may carry: ours, plus `JWT_ISSUERS`.
+    issuers: Vec<String>,
+    /// The `aud` values they may carry: ours, plus `JWT_AUDIENCES`.
+    audiences: Vec<String>,
     ed25519: RwLock<HashMap<String, DecodingKey>>,
     /// When a token with an unknown `kid` last made us reload the key set. The load at init
     /// does not count: a key created after this instance started must be picked up at once.
@@ -57,11 +60,13 @@ pub struct JwtKeys {
 }
 
 impl JwtKeys {
-    /// Keys for `secret`, accepting EdDSA tokens issued by (and for) `issuer`.
-    pub fn new(secret: &Secret, issuer: impl Into<String>) -> Self {
+    /// Keys for `secret`, accepting EdDSA tokens issued by one of `issuers` for one of
+    /// `audiences` (a token's `aud` may be a list; one match is enough).
+    pub fn new(secret: &Secret, issuers: Vec<String>, audiences: Vec<String>) -> Self {
         JwtKeys {
             shared_secret: DecodingKey::from_secret(secret.expose().as_bytes()),
-            issuer: issuer.into(),
+            issuers,
+            audiences,
             ed25519: RwLock::new(HashMap::new()),
             last_unknown_kid_reload: Mutex::new(None),
         }
@@ -132,8 +137,8 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.leeway = LEEWAY_SECONDS;
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.issuer]);
+        validation.set_issuer(&self.issuers);
+        validation.set_audience(&self.audiences);
         validation
     }
 }

@@ -1,4 +1,5 @@
-//! Password rules and hashing: argon2id for new hashes, plus verification of Better Auth's scrypt hashes.
+//! Password rules and hashing: new hashes in the deployment's [`PasswordHashing`] (argon2id, or
+//! Better Auth's own scrypt format), and verification of both, whichever wrote them.
 //!
 //! Hashing is CPU- and memory-heavy (argon2id uses 19 MiB, scrypt 32 MiB): handlers call the
 //! async [`hash`] and [`verify`], which run it on tokio's blocking threads, never on an async
@@ -15,6 +16,18 @@ use unicode_normalization::UnicodeNormalization;
 use super::errors::{self, ErrorCode};
 use super::ids::random_id;
 use crate::error::{Error, Result};
+
+/// How new password hashes are written (`PASSWORD_HASH`). Verification reads both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PasswordHashing {
+    /// argon2id, OWASP's parameters: a stock Better Auth server cannot verify these without an
+    /// argon2 `password.verify` hook.
+    #[default]
+    Argon2id,
+    /// Better Auth's `<32 hex salt>:<128 hex key>` scrypt (N=16384, r=16, p=1): a stock Better
+    /// Auth server on the same database verifies them. About 4x slower than argon2id here.
+    Scrypt,
+}
 
 /// Better Auth's default `emailAndPassword.minPasswordLength`.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
@@ -76,19 +89,28 @@ pub fn is_too_long(password: &str) -> bool {
     password_length_problem(password) == Some(PasswordLengthProblem::TooLong)
 }
 
-/// [`hash_password`] on a blocking thread.
-pub async fn hash(password: String) -> Result<String> {
-    blocking(move || hash_password(&password)).await
+/// A new hash of `password` in `hashing`'s format, on a blocking thread.
+pub async fn hash(password: String, hashing: PasswordHashing) -> Result<String> {
+    blocking(move || match hashing {
+        PasswordHashing::Argon2id => hash_password(&password),
+        PasswordHashing::Scrypt => hash_password_scrypt(&password),
+    })
+    .await
 }
 
 /// [`verify_password`] on a blocking thread. Without a stored hash (an unknown email, a user
-/// without a password) it verifies against a dummy hash and answers `false`, so the response
-/// time does not tell the cases apart.
-pub async fn verify(password: String, stored_hash: Option<String>) -> Result<bool> {
+/// without a password) it verifies against a dummy hash in `hashing`'s format (the format the
+/// real hashes mostly have) and answers `false`, so the response time does not tell the cases
+/// apart.
+pub async fn verify(
+    password: String,
+    stored_hash: Option<String>,
+    hashing: PasswordHashing,
+) -> Result<bool> {
     blocking(move || match stored_hash {
         Some(hash) => verify_password(&password, &hash),
         None => {
-            verify_against_dummy(&password);
+            verify_against_dummy(&password, hashing);
             false
         }
     })
@@ -120,6 +142,32 @@ pub fn hash_password(password: &str) -> String {
         .hash_password(normalize(password).as_bytes(), &salt)
         .expect("argon2id with constant parameters and a generated salt cannot fail")
         .to_string()
+}
+
+/// Hashes a password in Better Auth's scrypt format: a random 16-byte salt as 32 lowercase hex
+/// characters, then `scrypt(NFKC(password), <the salt's hex text>)` as 128 hex characters.
+pub fn hash_password_scrypt(password: &str) -> String {
+    use rand::RngCore;
+    let mut salt_bytes = [0u8; SCRYPT_SALT_HEX_LEN / 2];
+    OsRng.fill_bytes(&mut salt_bytes);
+    let salt = hex::encode(salt_bytes);
+    format!("{salt}:{}", hex::encode(scrypt_key(password, &salt)))
+}
+
+fn scrypt_key(password: &str, salt_hex: &str) -> [u8; SCRYPT_KEY_LEN] {
+    let params = scrypt::Params::new(SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P, SCRYPT_KEY_LEN)
+        .expect("Better Auth's constant scrypt parameters are valid");
+    let mut derived = [0u8; SCRYPT_KEY_LEN];
+    // The salt is the hex text itself, not the 16 bytes it spells: Better Auth passes the
+    // string to node's scrypt.
+    scrypt::scrypt(
+        normalize(password).as_bytes(),
+        salt_hex.as_bytes(),
+        &params,
+        &mut derived,
+    )
+    .expect("a 64-byte output is a valid scrypt length");
+    derived
 }
 
 /// Checks a password against a stored hash: our argon2id PHC strings or Better Auth's
@@ -171,21 +219,7 @@ fn verify_better_auth_scrypt(password: &str, stored_hash: &str) -> bool {
     {
         return false;
     }
-    let Ok(params) = scrypt::Params::new(SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P, SCRYPT_KEY_LEN) else {
-        return false;
-    };
-    let mut derived = [0u8; SCRYPT_KEY_LEN];
-    // The salt is the hex text itself, not the 16 bytes it spells: Better Auth passes the string to node's scrypt.
-    if scrypt::scrypt(
-        normalize(password).as_bytes(),
-        salt.as_bytes(),
-        &params,
-        &mut derived,
-    )
-    .is_err()
-    {
-        return false;
-    }
+    let derived = scrypt_key(password, salt);
     // Better Auth compares lowercase hex strings, so compare the same text, in constant time.
     hex::encode(derived)
         .as_bytes()
@@ -193,12 +227,17 @@ fn verify_better_auth_scrypt(password: &str, stored_hash: &str) -> bool {
         .into()
 }
 
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_id()));
+static DUMMY_ARGON2ID: LazyLock<String> = LazyLock::new(|| hash_password(&random_id()));
+static DUMMY_SCRYPT: LazyLock<String> = LazyLock::new(|| hash_password_scrypt(&random_id()));
 
-/// Does the work of verifying against a real argon2id hash, for sign-in attempts with an unknown
-/// email, so response time does not reveal whether the account exists.
-fn verify_against_dummy(password: &str) {
-    std::hint::black_box(verify_password(password, &DUMMY_HASH));
+/// Does the work of verifying against a real hash of the deployment's format, for sign-in
+/// attempts with an unknown email, so response time does not reveal whether the account exists.
+fn verify_against_dummy(password: &str, hashing: PasswordHashing) {
+    let dummy = match hashing {
+        PasswordHashing::Argon2id => &*DUMMY_ARGON2ID,
+        PasswordHashing::Scrypt => &*DUMMY_SCRYPT,
+    };
+    std::hint::black_box(verify_password(password, dummy));
 }
 
 #[cfg(test)]
@@ -217,6 +256,24 @@ mod tests {
     // The `account.password` row a real sign-up wrote (memory adapter, same script run).
     const BA_SIGNUP_PASSWORD: &str = "hunter2hunter2";
     const BA_SIGNUP_ACCOUNT_HASH: &str = "74b16ad4bbebaebaa9d55fded75c9521:99768f7041a0ce7e65b9d878948b085ba2d2e825dee41ac34f3c2466de9f489d1521efb8a175202ffd833861b74dd3e80ff949aaa7efbf5bb5d88f602bdcaa81";
+
+    #[test]
+    fn scrypt_hashes_have_better_auths_format_and_verify() {
+        let hash = hash_password_scrypt(BA_FULLWIDTH_PASSWORD);
+        let (salt, key) = hash.split_once(':').unwrap();
+        assert_eq!(salt.len(), 32);
+        assert_eq!(key.len(), 128);
+        assert!(is_lower_hex(salt) && is_lower_hex(key), "{hash}");
+        assert!(verify_password(BA_FULLWIDTH_PASSWORD, &hash));
+        // NFKC, as Better Auth: the ASCII form of the full-width password is the same password.
+        assert!(verify_password("password123", &hash));
+        assert!(!verify_password("password124", &hash));
+        // The same password twice gets two salts.
+        assert_ne!(hash_password_scrypt("same"), hash_password_scrypt("same"));
+        // And Better Auth's own key for a known salt is what we derive (its test vector).
+        let (ba_salt, ba_key) = BA_ASCII_HASH.split_once(':').unwrap();
+        assert_eq!(hex::encode(scrypt_key(BA_ASCII_PASSWORD, ba_salt)), ba_key);
+    }
 
     #[test]
     fn better_auth_scrypt_hash_verifies() {
@@ -369,9 +426,12 @@ mod tests {
     }
 
     #[test]
-    fn dummy_verification_hashes_once_and_runs() {
-        verify_against_dummy("whatever password");
-        verify_against_dummy("");
-        assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    fn dummy_verification_hashes_once_per_format_and_runs() {
+        verify_against_dummy("whatever password", PasswordHashing::Argon2id);
+        verify_against_dummy("", PasswordHashing::Argon2id);
+        assert!(DUMMY_ARGON2ID.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        verify_against_dummy("whatever password", PasswordHashing::Scrypt);
+        let (salt, key) = DUMMY_SCRYPT.split_once(':').unwrap();
+        assert_eq!((salt.len(), key.len()), (32, 128));
     }
 }

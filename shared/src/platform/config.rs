@@ -12,6 +12,7 @@ use url::Url;
 
 use super::aws::{AwsEnv, CallLimits};
 use crate::better_auth::options::Options;
+use crate::better_auth::password::PasswordHashing;
 
 /// Better Auth refuses shorter secrets in production; so do we, everywhere.
 pub const MIN_SECRET_LENGTH: usize = 32;
@@ -79,6 +80,14 @@ pub struct Config {
     /// Origins allowed to call with credentials: the base URL's origin plus `CORS_ORIGINS`.
     pub trusted_origins: Vec<String>,
     pub jwt_issuing: JwtIssuing,
+    /// `iss` values accepted on EdDSA tokens: our own (the base URL's origin) and
+    /// `JWT_ISSUERS`, for example the origin of a Better Auth server on the same database.
+    pub jwt_issuers: Vec<String>,
+    /// `aud` values accepted on EdDSA tokens: our own and `JWT_AUDIENCES` (default: the
+    /// `JWT_ISSUERS` list, as Better Auth's jwt plugin sets `aud` = `iss` = its base URL).
+    pub jwt_audiences: Vec<String>,
+    /// `PASSWORD_HASH`: the format of new password hashes.
+    pub password_hashing: PasswordHashing,
     pub same_site: SameSite,
     pub auth_rate_limit: RateLimit,
     /// `BETTER_AUTH_OPTIONS`: Better Auth's options, as in `auth.ts`.
@@ -201,6 +210,41 @@ impl Config {
                 });
             }
         };
+        let own_issuer = base_url.origin().ascii_serialization();
+        let list = |name| -> Vec<String> {
+            lookup(name)
+                .unwrap_or_default()
+                .split(',')
+                .map(|value| value.trim().trim_end_matches('/').to_owned())
+                .filter(|value| !value.is_empty())
+                .collect()
+        };
+        let extra_issuers = list("JWT_ISSUERS");
+        let extra_audiences = match lookup("JWT_AUDIENCES") {
+            Some(_) => list("JWT_AUDIENCES"),
+            None => extra_issuers.clone(),
+        };
+        let with_own = |extra: Vec<String>| {
+            let mut all = vec![own_issuer.clone()];
+            all.extend(extra.into_iter().filter(|value| *value != own_issuer));
+            all
+        };
+        let jwt_issuers = with_own(extra_issuers);
+        let jwt_audiences = with_own(extra_audiences);
+        let password_hashing = match lookup("PASSWORD_HASH")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("argon2id") => PasswordHashing::Argon2id,
+            Some("scrypt") => PasswordHashing::Scrypt,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "PASSWORD_HASH",
+                    reason: format!("{other:?} is not argon2id or scrypt"),
+                });
+            }
+        };
         let same_site = match lookup("SAME_SITE")
             .as_deref()
             .map(str::to_ascii_lowercase)
@@ -275,6 +319,9 @@ impl Config {
             base_url,
             trusted_origins,
             jwt_issuing,
+            jwt_issuers,
+            jwt_audiences,
+            password_hashing,
             same_site,
             auth_rate_limit,
             options,
@@ -450,6 +497,55 @@ mod tests {
         assert!(
             !err.to_string().contains("short\""),
             "the value itself is never echoed"
+        );
+    }
+
+    #[test]
+    fn jwt_issuers_and_audiences_add_to_our_own_and_audiences_follow_issuers() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://x"),
+            ("BETTER_AUTH_URL", "https://api.example.com"),
+        ];
+        let config = Config::from_sources(&env(&base), None).unwrap();
+        assert_eq!(config.jwt_issuers, ["https://api.example.com"]);
+        assert_eq!(config.jwt_audiences, ["https://api.example.com"]);
+        let mut with = base.to_vec();
+        with.push((
+            "JWT_ISSUERS",
+            " https://app.example.com/ ,https://api.example.com,",
+        ));
+        let config = Config::from_sources(&env(&with), None).unwrap();
+        let both = ["https://api.example.com", "https://app.example.com"];
+        assert_eq!(config.jwt_issuers, both);
+        assert_eq!(config.jwt_audiences, both);
+        with.push(("JWT_AUDIENCES", "tasks-api"));
+        let config = Config::from_sources(&env(&with), None).unwrap();
+        assert_eq!(config.jwt_issuers, both);
+        assert_eq!(
+            config.jwt_audiences,
+            ["https://api.example.com", "tasks-api"]
+        );
+    }
+
+    #[test]
+    fn password_hash_is_argon2id_or_scrypt() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://x"),
+        ];
+        let config = Config::from_sources(&env(&base), None).unwrap();
+        assert_eq!(config.password_hashing, PasswordHashing::Argon2id);
+        let mut with = base.to_vec();
+        with.push(("PASSWORD_HASH", "scrypt"));
+        let config = Config::from_sources(&env(&with), None).unwrap();
+        assert_eq!(config.password_hashing, PasswordHashing::Scrypt);
+        with.pop();
+        with.push(("PASSWORD_HASH", "bcrypt"));
+        let err = Config::from_sources(&env(&with), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"PASSWORD_HASH is invalid: "bcrypt" is not argon2id or scrypt"#
         );
     }
 

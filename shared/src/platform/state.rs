@@ -45,7 +45,11 @@ impl State {
                 Database::lazy(options)
             }
         };
-        let jwt = JwtKeys::new(&config.auth_secret, config.issuer());
+        let jwt = JwtKeys::new(
+            &config.auth_secret,
+            config.jwt_issuers.clone(),
+            config.jwt_audiences.clone(),
+        );
         match jwt.load(&db).await {
             Ok(count) => tracing::debug!(keys = count, "loaded JWT verification keys"),
             Err(err) => {

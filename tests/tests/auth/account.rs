@@ -273,7 +273,7 @@ async fn change_password_refuses_a_wrong_current_password_and_bad_new_ones_and_c
     assert_eq!(hash_before, hash_after);
     assert_eq!(
         session_tokens(&app, &who.user_id).await,
-        [who.token.clone()]
+        [who.token.as_str()]
     );
 }
 

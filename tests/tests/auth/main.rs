@@ -15,6 +15,7 @@ mod hostile_input;
 mod jwks;
 mod ok;
 mod origin;
+mod password_hashing;
 mod password_reset;
 mod rate_limit;
 mod remember_me;

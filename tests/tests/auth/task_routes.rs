@@ -127,3 +127,35 @@ async fn unknown_key_ids_reload_the_key_set_at_most_once_per_interval() {
         "random kids must not each cost a reload"
     );
 }
+
+#[tokio::test]
+async fn jwt_issuers_admits_a_better_auth_servers_tokens_signed_with_the_shared_keys() {
+    const NEXT_APP: &str = "http://localhost:3000";
+    let app = api_tests::TestApp::with_env(&[
+        ("AUTH_RATE_LIMIT_MAX", "100000"),
+        ("JWT_ISSUERS", "http://localhost:3000/"),
+    ])
+    .await;
+    let who = sign_up(&app, "ada@example.com").await;
+    jwt_for(&app, &who).await;
+    let (kid, key) = stored_signing_key(&app).await;
+    // As Better Auth's jwt plugin on the Next.js app issues it: iss = aud = its base URL.
+    let theirs = eddsa_jwt(&kid, &key, &claims_for(&who.user_id, NEXT_APP, NEXT_APP));
+    let response = app.call(list_tasks(&who.user_id, &theirs)).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    let ours = jwt_for(&app, &who).await;
+    assert_eq!(app.call(list_tasks(&who.user_id, &ours)).await.status, 200);
+    for (iss, aud) in [
+        (NEXT_APP, "http://evil.example"),
+        ("http://evil.example", NEXT_APP),
+    ] {
+        let jwt = eddsa_jwt(&kid, &key, &claims_for(&who.user_id, iss, aud));
+        let response = app.call(list_tasks(&who.user_id, &jwt)).await;
+        assert_eq!(response.status, 401, "iss {iss} aud {aud}");
+    }
+    // Without the setting, the same token is someone else's.
+    let plain = second_state(&app, &[]).await;
+    let response = call_with(&plain, list_tasks(&who.user_id, &theirs)).await;
+    assert_eq!(response.status, 401, "{}", response.raw_body);
+    assert_eq!(response.detail(), "Invalid token: wrong issuer or audience");
+}
