@@ -75,6 +75,37 @@ fn every_function_has_a_log_group_and_an_output() {
     }
 }
 
+/// A new `DatabaseUrl` must never regenerate `BETTER_AUTH_SECRET` (that would sign every user
+/// out and orphan the jwks keys): the two live in separate secrets, and only the database's
+/// mentions `DatabaseUrl`. Every routed function may read both; the migrate function only the
+/// database's.
+#[test]
+fn database_url_and_better_auth_secret_live_in_separate_secrets() {
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(local_api::TEMPLATE_YAML).expect("template.yaml parses");
+    let resources = &doc["Resources"];
+    let text = |value: &serde_yaml_ng::Value| serde_yaml_ng::to_string(value).unwrap();
+    assert!(text(&resources["DatabaseSecret"]).contains("${DatabaseUrl}"));
+    let auth = text(&resources["AuthSecret"]);
+    assert!(
+        auth.contains("GenerateStringKey: BETTER_AUTH_SECRET"),
+        "{auth}"
+    );
+    assert!(!auth.contains("DatabaseUrl"), "{auth}");
+    assert_eq!(resources["AuthSecret"]["DeletionPolicy"], "Retain");
+    for (logical, binary) in template().functions {
+        let policies = text(&resources[logical.as_str()]["Properties"]["Policies"]);
+        assert!(policies.contains("DatabaseSecret"), "{logical}: {policies}");
+        let reads_auth_secret =
+            policies.contains("AuthSecret") && policies.contains("ExistingAuthSecretArn");
+        assert_eq!(
+            reads_auth_secret,
+            binary != "migrate",
+            "{logical}: {policies}"
+        );
+    }
+}
+
 #[test]
 fn every_route_has_a_fixture_and_a_local_handler_and_nothing_extra() {
     let template = template();

@@ -172,3 +172,34 @@ async fn an_endpoint_that_never_answers_times_out_within_the_init_phase() {
     );
     assert!(elapsed < QUICK, "took {elapsed:?}");
 }
+
+#[tokio::test]
+async fn an_auth_secret_arn_supplies_the_shared_better_auth_secret_and_wins() {
+    api_tests::require_tool!(moto::available());
+    let stack = moto::create_secret(
+        r#"{"BETTER_AUTH_SECRET":"the-stack-generated-one-0123456789abcdef","DATABASE_URL":"postgres://from-secret/db"}"#,
+    )
+    .await;
+    // The Next.js app's secret, as a JSON object or as the bare value.
+    for shared in [
+        format!(r#"{{"BETTER_AUTH_SECRET":"{GOOD_SECRET}","OTHER":"x"}}"#),
+        GOOD_SECRET.to_owned(),
+    ] {
+        let auth = moto::create_secret(&shared).await;
+        let config = Config::load_from(&env(&stack, &[("AUTH_SECRET_ARN", &auth)]))
+            .await
+            .expect("both secrets load");
+        assert_eq!(config.auth_secret.expose(), GOOD_SECRET);
+        assert_eq!(config.database_url.expose(), "postgres://from-secret/db");
+    }
+    // A JSON secret without the key names what is missing, and never a value.
+    let wrong = moto::create_secret(r#"{"SECRET":"0123456789abcdef0123456789abcdef"}"#).await;
+    let err = Config::load_from(&env(&stack, &[("AUTH_SECRET_ARN", &wrong)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "BETTER_AUTH_SECRET (in the AUTH_SECRET_ARN secret) is not set"
+    );
+    assert_no_secret_in(&err, "0123456789abcdef0123456789abcdef");
+}

@@ -2,7 +2,10 @@
 //!
 //! With `SECRET_ARN` set the secret comes from AWS Secrets Manager (a JSON object holding
 //! `BETTER_AUTH_SECRET` and optionally `DATABASE_URL`); otherwise from plain environment
-//! variables. The secret's value is never logged: [`Secret`] prints as `[redacted]`.
+//! variables. `AUTH_SECRET_ARN` names a second secret, read in parallel, whose
+//! `BETTER_AUTH_SECRET` wins: the secret a Next.js app's Better Auth already uses (a JSON
+//! object with that key, or the bare value). The secret's value is never logged: [`Secret`]
+//! prints as `[redacted]`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -134,9 +137,22 @@ impl Config {
     /// [`Config::load`] with `env` in place of the process environment, for the settings of
     /// the AWS SDK too (see [`fetch_secret_json`]).
     pub async fn load_from(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let secret_json = match env.get("SECRET_ARN").filter(|arn| !arn.is_empty()) {
-            Some(arn) => Some(fetch_secret_json(arn, env).await?),
-            None => None,
+        // Two secrets are fetched at once, so the second costs no init time.
+        let (stack_secret, auth_secret) = tokio::join!(
+            fetch_optional_secret(env, "SECRET_ARN"),
+            fetch_optional_secret(env, "AUTH_SECRET_ARN")
+        );
+        let (stack_secret, auth_secret) = (stack_secret?, auth_secret?);
+        let secret_json = match auth_secret {
+            None => stack_secret,
+            Some(auth) => {
+                let mut values = match &stack_secret {
+                    Some(text) => parse_secret_json(text)?,
+                    None => HashMap::new(),
+                };
+                values.insert("BETTER_AUTH_SECRET".to_owned(), auth_secret_value(&auth)?);
+                Some(serde_json::to_string(&values).expect("a map of strings serialises"))
+            }
         };
         Self::from_sources(env, secret_json.as_deref())
     }
@@ -364,6 +380,30 @@ fn parse_number<T: std::str::FromStr>(
             reason: format!("{text:?} is not a number"),
         }),
     }
+}
+
+/// The secret the variable `arn_variable` names, when it is set.
+async fn fetch_optional_secret(
+    env: &HashMap<String, String>,
+    arn_variable: &str,
+) -> Result<Option<String>, ConfigError> {
+    match env.get(arn_variable).filter(|arn| !arn.is_empty()) {
+        Some(arn) => fetch_secret_json(arn, env).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The value of the `AUTH_SECRET_ARN` secret: its `BETTER_AUTH_SECRET` key when it is a JSON
+/// object, else its whole text (a secret that holds only the value).
+fn auth_secret_value(text: &str) -> Result<String, ConfigError> {
+    if text.trim_start().starts_with('{') {
+        return parse_secret_json(text)?
+            .remove("BETTER_AUTH_SECRET")
+            .ok_or(ConfigError::Missing(
+                "BETTER_AUTH_SECRET (in the AUTH_SECRET_ARN secret)",
+            ));
+    }
+    Ok(text.trim().to_owned())
 }
 
 /// The secret's JSON must be an object of strings; anything else is a deploy mistake.
