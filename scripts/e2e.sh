@@ -14,8 +14,12 @@
 #   local-api (delete)     DELETE_API_URL   BETTER_AUTH_OPTIONS={"user":{"deleteUser":{"enabled":true,
 #                                             "sendDeleteAccountVerification":true}}}
 #   better-auth-server.mjs BA_URL           --argon2, sharing API_URL as its public base URL
+# and a second pairing, as a team runs Better Auth in its Next.js app at its own origin:
+#   local-api (own)        OWN_API_URL      PASSWORD_HASH=scrypt, JWT_ISSUERS=<OWN_BA_URL's origin>
+#   better-auth-server.mjs OWN_BA_URL       its own URL as BETTER_AUTH_URL, no --argon2, BETTER_AUTH_OPTIONS=
+#                                             {"rateLimit":{"enabled":true,"storage":"database"}}
 # Suites: test:client, test:shared-db (shared-db.test.mjs, shared-db-email.test.mjs, shared-db-account.test.mjs),
-# test:email, then test:account.
+# test:email, test:account, then test:own-origin (last: it leaves the sign-in/up rate-limit buckets full).
 # e2e/scripts/self-check.sh runs the same suites with Better Auth servers in place of the local-apis.
 #
 # Needs: node + npm, PostgreSQL server binaries (for `local-api postgres`), and cargo unless LOCAL_API_BIN is
@@ -57,26 +61,33 @@ VERIFY_PORT=$(free_port)
 ACCOUNT_PORT=$(free_port)
 DELETE_PORT=$(free_port)
 BA_PORT=$(free_port)
+OWN_API_PORT=$(free_port)
+OWN_BA_PORT=$(free_port)
 BETTER_AUTH_SECRET=$(random_secret e2e)
 export BETTER_AUTH_SECRET
 export API_URL="http://127.0.0.1:$API_PORT" BA_URL="http://127.0.0.1:$BA_PORT" VERIFY_API_URL="http://127.0.0.1:$VERIFY_PORT"
 export ACCOUNT_API_URL="http://127.0.0.1:$ACCOUNT_PORT" DELETE_API_URL="http://127.0.0.1:$DELETE_PORT"
+export OWN_API_URL="http://127.0.0.1:$OWN_API_PORT" OWN_BA_URL="http://127.0.0.1:$OWN_BA_PORT"
 export ORIGIN=http://localhost:3000
 # Not exported: EMAIL_OUTBOX_DIR means "where I write" to a server and "our API's outbox" to the tests.
 API_OUTBOX=$WORK/outbox-api VERIFY_OUTBOX=$WORK/outbox-verify BA_OUTBOX=$WORK/outbox-ba
 ACCOUNT_OUTBOX=$WORK/outbox-account DELETE_OUTBOX=$WORK/outbox-delete
+OWN_API_OUTBOX=$WORK/outbox-own-api OWN_BA_OUTBOX=$WORK/outbox-own-ba
 VERIFY_OPTIONS='{"emailAndPassword":{"requireEmailVerification":true}}'
 ACCOUNT_OPTIONS='{"user":{"changeEmail":{"enabled":true,"sendChangeEmailConfirmation":true},"deleteUser":{"enabled":true}}}'
 DELETE_OPTIONS='{"user":{"deleteUser":{"enabled":true,"sendDeleteAccountVerification":true}}}'
+# Better Auth rate-limits only with NODE_ENV=production unless told; in the database, so its buckets are our table.
+OWN_BA_OPTIONS='{"rateLimit":{"enabled":true,"storage":"database"}}'
 
-# start_api NAME PORT OUTBOX OPTIONS: one local-api on its own URL and outbox ("" = BETTER_AUTH_OPTIONS unset),
-# logging to $WORK/NAME.log. exec: $! must be local-api's pid, so that cleanup's kill stops it.
+# start_api NAME PORT OUTBOX OPTIONS [VAR=value…]: one local-api on its own URL and outbox ("" = BETTER_AUTH_OPTIONS
+# unset), with any further settings, logging to $WORK/NAME.log. exec (env execs too): $! must be local-api's pid, so
+# that cleanup's kill stops it.
 start_api() {
-  local name=$1 port=$2 outbox=$3 options=$4
+  local name=$1 port=$2 outbox=$3 options=$4; shift 4
   (
     if [ -n "$options" ]; then export BETTER_AUTH_OPTIONS=$options; else unset BETTER_AUTH_OPTIONS; fi
     BETTER_AUTH_URL=http://127.0.0.1:$port CORS_ORIGINS=$ORIGIN PORT=$port RUST_LOG=info EMAIL_OUTBOX_DIR=$outbox \
-      exec "$LOCAL_API_BIN" >"$WORK/$name.log" 2>&1
+      exec env "$@" "$LOCAL_API_BIN" >"$WORK/$name.log" 2>&1
   ) &
   PIDS+=($!)
   wait_for "$WORK/$name.log" "local API on"
@@ -88,13 +99,20 @@ start_api local-api "$API_PORT" "$API_OUTBOX" ""
 start_api local-api-verify "$VERIFY_PORT" "$VERIFY_OUTBOX" "$VERIFY_OPTIONS"
 start_api local-api-account "$ACCOUNT_PORT" "$ACCOUNT_OUTBOX" "$ACCOUNT_OPTIONS"
 start_api local-api-delete "$DELETE_PORT" "$DELETE_OUTBOX" "$DELETE_OPTIONS"
+# The own-origin pairing: our hashes in Better Auth's scrypt format, and Better Auth's JWTs (iss = aud = its origin).
+start_api local-api-own "$OWN_API_PORT" "$OWN_API_OUTBOX" "" PASSWORD_HASH=scrypt JWT_ISSUERS="$OWN_BA_URL"
 # Better Auth shares our public base URL, so both sides issue and accept the same iss/aud (and its mails'
 # links point at API_URL; the tests take the tokens out of them).
 # exec: $! must be node's pid, or cleanup's kill stops only the subshell and leaves the server running.
 (cd e2e && BETTER_AUTH_URL=$API_URL TRUSTED_ORIGINS=$ORIGIN PORT=$BA_PORT EMAIL_OUTBOX_DIR=$BA_OUTBOX \
   exec node better-auth-server.mjs --argon2 >"$WORK/better-auth.log" 2>&1) &
 PIDS+=($!)
+# A Better Auth server at its own origin, as in a Next.js app: its own iss/aud and links, no argon2 hook.
+(cd e2e && BETTER_AUTH_URL=$OWN_BA_URL TRUSTED_ORIGINS=$ORIGIN PORT=$OWN_BA_PORT EMAIL_OUTBOX_DIR=$OWN_BA_OUTBOX \
+  BETTER_AUTH_OPTIONS=$OWN_BA_OPTIONS exec node better-auth-server.mjs >"$WORK/better-auth-own.log" 2>&1) &
+PIDS+=($!)
 wait_for "$WORK/better-auth.log" "listening"
+wait_for "$WORK/better-auth-own.log" "listening"
 
 status=0
 echo "# e2e: the better-auth client against local-api ($API_URL)"
@@ -105,8 +123,10 @@ echo "# e2e: forgot password ($API_URL) and email verification ($VERIFY_API_URL,
 (cd e2e && EMAIL_OUTBOX_DIR=$API_OUTBOX VERIFY_OUTBOX_DIR=$VERIFY_OUTBOX npm run -s test:email) || status=1
 echo "# e2e: account management ($API_URL; $ACCOUNT_API_URL, $ACCOUNT_OPTIONS; $DELETE_API_URL, $DELETE_OPTIONS)"
 (cd e2e && ACCOUNT_OUTBOX_DIR=$ACCOUNT_OUTBOX DELETE_OUTBOX_DIR=$DELETE_OUTBOX npm run -s test:account) || status=1
+echo "# e2e: Better Auth at its own origin ($OWN_BA_URL, no hook) and local-api ($OWN_API_URL, PASSWORD_HASH=scrypt, JWT_ISSUERS)"
+(cd e2e && OWN_API_OUTBOX_DIR=$OWN_API_OUTBOX OWN_BA_OUTBOX_DIR=$OWN_BA_OUTBOX npm run -s test:own-origin) || status=1
 if [ $status -ne 0 ]; then
-  for name in local-api local-api-verify local-api-account local-api-delete better-auth; do
+  for name in local-api local-api-verify local-api-account local-api-delete local-api-own better-auth better-auth-own; do
     echo "--- $name log"; tail -50 "$WORK/$name.log"
   done
 fi

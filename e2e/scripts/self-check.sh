@@ -6,7 +6,9 @@
 # (BETTER_AUTH_OPTIONS requireEmailVerification), then account.test.mjs against the first one and a fourth and
 # fifth configured as scripts/e2e.sh configures our account and delete APIs (change-email and delete-user; delete-user
 # confirmed by mail). The first server stands in for our API throughout; each server writes its mails to its own
-# outbox. shared-db-account.test.mjs runs inside test:shared-db. Everything it starts, it stops.
+# outbox. shared-db-account.test.mjs runs inside test:shared-db. Last, shared-db-own-origin.test.mjs against a sixth
+# server (each at its own origin, rate limiting in the database) standing in for our own-origin API and a seventh as
+# the Better Auth server, with the first as API_URL (SKIP_TASK_ROUTES=1). Everything it starts, it stops.
 # Needs: node_modules (npm ci), PostgreSQL server binaries and cargo (the throwaway PostgreSQL is
 # `local-api postgres`, built here; no Rust API runs).
 set -euo pipefail
@@ -31,7 +33,8 @@ start_postgres "$WORK"
 BETTER_AUTH_SECRET=$(random_secret self-check-secret)
 export BETTER_AUTH_SECRET
 export TRUSTED_ORIGINS="${ORIGIN:-http://localhost:3000}"
-BETTER_AUTH_URL=http://127.0.0.1 node better-auth-server.mjs --migrate-only
+# storage "database" adds the rateLimit table (our API's migrations always create it), for the own-origin pairing.
+BETTER_AUTH_URL=http://127.0.0.1 BETTER_AUTH_OPTIONS='{"rateLimit":{"storage":"database"}}' node better-auth-server.mjs --migrate-only
 
 start_ba() { # port, BETTER_AUTH_URL, outbox dir, BETTER_AUTH_OPTIONS ("" = none), extra args…
   local port=$1 url=$2 outbox=$3 options=$4; shift 4
@@ -58,6 +61,13 @@ P3=$(free_port); start_ba "$P3" "http://127.0.0.1:$P3" "$VERIFY_OUTBOX" "$VERIFY
 # `true` for the mail callbacks: better-auth-server.mjs turns them into outbox writers, as our API does.
 P4=$(free_port); start_ba "$P4" "http://127.0.0.1:$P4" "$ACCOUNT_OUTBOX" "$ACCOUNT_OPTIONS"
 P5=$(free_port); start_ba "$P5" "http://127.0.0.1:$P5" "$DELETE_OUTBOX" "$DELETE_OPTIONS"
+# The own-origin pairing, as scripts/e2e.sh starts it (its Better Auth server's options for both). The stand-in for our
+# API runs with NODE_ENV=development, so that Better Auth keys its rate limit by 127.0.0.1 without x-forwarded-for,
+# as our API keys it by the socket's address.
+OWN_OPTIONS='{"rateLimit":{"enabled":true,"storage":"database"}}'
+OWN_API_OUTBOX=$WORK/outbox-own-api OWN_BA_OUTBOX=$WORK/outbox-own-ba
+P6=$(free_port); NODE_ENV=development start_ba "$P6" "http://127.0.0.1:$P6" "$OWN_API_OUTBOX" "$OWN_OPTIONS"
+P7=$(free_port); start_ba "$P7" "http://127.0.0.1:$P7" "$OWN_BA_OUTBOX" "$OWN_OPTIONS"
 
 echo "# client-flow.test.mjs against Better Auth on :$P1 (SKIP_TASK_ROUTES=1)"
 API_URL="http://127.0.0.1:$P1" SKIP_TASK_ROUTES=1 E2E_AUTH_RATE_LIMIT=${E2E_AUTH_RATE_LIMIT:-off} npm run -s test:client
@@ -71,3 +81,8 @@ echo "# account.test.mjs: Better Auth :$P1 as API_URL, :$P4 ($ACCOUNT_OPTIONS) a
 API_URL="http://127.0.0.1:$P1" ACCOUNT_API_URL="http://127.0.0.1:$P4" ACCOUNT_OUTBOX_DIR="$ACCOUNT_OUTBOX" \
   DELETE_API_URL="http://127.0.0.1:$P5" DELETE_OUTBOX_DIR="$DELETE_OUTBOX" SKIP_TASK_ROUTES=1 \
   E2E_AUTH_RATE_LIMIT=${E2E_AUTH_RATE_LIMIT:-off} npm run -s test:account
+echo "# shared-db-own-origin.test.mjs: Better Auth :$P6 as OWN_API_URL, :$P7 as OWN_BA_URL (both $OWN_OPTIONS), :$P1 as API_URL (SKIP_TASK_ROUTES=1)"
+# Both rate-limit sign-in/up (3 per 10 s), so no E2E_AUTH_RATE_LIMIT=off here.
+API_URL="http://127.0.0.1:$P1" OWN_API_URL="http://127.0.0.1:$P6" OWN_API_OUTBOX_DIR="$OWN_API_OUTBOX" \
+  OWN_BA_URL="http://127.0.0.1:$P7" OWN_BA_OUTBOX_DIR="$OWN_BA_OUTBOX" SKIP_TASK_ROUTES=1 E2E_AUTH_RATE_LIMIT=3/10 \
+  npm run -s test:own-origin
