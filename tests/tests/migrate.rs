@@ -474,3 +474,42 @@ async fn the_cli_applies_pending_migrations_and_says_what_it_did() {
             .starts_with("usage: migrate-cli")
     );
 }
+
+/// A database Better Auth 1.7.0–1.7.2 migrated has a required `account.issuer`; sign-up here
+/// (which writes no issuer) must work on it once the migrations ran.
+#[tokio::test]
+async fn sign_up_works_on_a_database_whose_account_issuer_was_required() {
+    let database = TestDatabase::create_unmigrated().await;
+    for statement in include_str!("../fixtures/better-auth-schema.sql")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        database.execute(statement, &[]).await;
+    }
+    database
+        .execute(
+            r#"alter table "account" add column "issuer" text not null"#,
+            &[],
+        )
+        .await;
+    handle(&env_for(&database.url()), json!({}), &invocation())
+        .await
+        .expect("migrations succeed");
+    let nullable: String = database
+        .query(
+            "select is_nullable::text from information_schema.columns \
+             where table_name = 'account' and column_name = 'issuer'",
+            &[],
+        )
+        .await[0]
+        .get(0);
+    assert_eq!(nullable, "YES");
+    let state = api_tests::test_state(&database.url(), &[]).await;
+    let response = api_tests::call(
+        &state,
+        api_tests::auth::sign_up_request(api_tests::auth::new_user("ada@example.com")),
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+}
