@@ -117,13 +117,18 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub fn from(response: TestResponse) -> Self {
+        Self::from_cookie(response, SESSION_COOKIE)
+    }
+
+    /// [`SignedIn::from`] for a session cookie of another name (`advanced.cookiePrefix`).
+    pub fn from_cookie(response: TestResponse, cookie_name: &str) -> Self {
         assert_eq!(response.status, 200, "{}", response.raw_body);
         let token = response.body["token"].as_str().expect("token").to_owned();
         let user_id = response.body["user"]["id"]
             .as_str()
             .expect("user id")
             .to_owned();
-        let cookie = cookie_pair(&response, SESSION_COOKIE);
+        let cookie = cookie_pair(&response, cookie_name);
         SignedIn {
             response,
             token,

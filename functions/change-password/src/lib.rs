@@ -41,10 +41,15 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     .await?;
     let body: ChangePassword = body::parse(&request)?;
     let active = sessions::require_session(state, &request).await?;
-    if let Some(problem) = password::length_error(&body.new_password) {
+    if let Some(problem) =
+        password::length_error(&body.new_password, &state.config.options.email_and_password)
+    {
         return Err(problem.into());
     }
-    if password::is_too_long(&body.current_password) {
+    if password::is_too_long(
+        &body.current_password,
+        &state.config.options.email_and_password,
+    ) {
         return Err(errors::PASSWORD_TOO_LONG.into());
     }
     let user_id = active.user.id.as_str();
@@ -62,7 +67,14 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     }
     let hash = password::hash(body.new_password, state.config.password_hashing).await?;
     let revoke = body.revoke_other_sessions == Some(true);
-    let new_session = revoke.then(|| Session::new(user_id, &ClientInfo::of(&request), true));
+    let new_session = revoke.then(|| {
+        Session::new(
+            user_id,
+            &ClientInfo::of(&request),
+            true,
+            &state.config.options.session,
+        )
+    });
     users::change_password(&state.db, user_id, &hash, new_session.as_ref()).await?;
     shared::tracing::info!(revoked_sessions = revoke, "password changed");
 

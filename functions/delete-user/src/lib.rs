@@ -57,7 +57,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     let password = body.password.filter(|password| !password.is_empty());
     let has_password = password.is_some();
     if let Some(password) = password {
-        if password::is_too_long(&password) {
+        if password::is_too_long(&password, &state.config.options.email_and_password) {
             return Err(errors::PASSWORD_TOO_LONG.into());
         }
         let Some(stored) = users::credential_hash(&state.db, &user.id).await? else {

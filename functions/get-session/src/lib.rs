@@ -26,11 +26,12 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     // reads without extending. `disableCookieCache` needs nothing: there is no cookie cache,
     // so every read is the database's.
     let refresh_disabled = query_param(&request, "disableRefresh").is_some_and(|v| !v.is_empty());
-    let extend = session.needs_extending(now)
+    let extend = session.needs_extending(now, &state.config.options.session)
         && !refresh_disabled
         && !cookies::has_dont_remember(&request, &state.config);
     if extend {
-        sessions::extend_session(&state.db, &mut session, now).await?;
+        sessions::extend_session(&state.db, &mut session, now, &state.config.options.session)
+            .await?;
     }
     let jwt = jwt::issue(state, &user).await?;
 

@@ -35,7 +35,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         .filter(|token| !token.is_empty())
         .or_else(|| query_param(&request, "token").filter(|token| !token.is_empty()))
         .ok_or(errors::INVALID_TOKEN)?;
-    if let Some(problem) = password::length_error(&body.new_password) {
+    if let Some(problem) =
+        password::length_error(&body.new_password, &state.config.options.email_and_password)
+    {
         return Err(problem.into());
     }
     // A cheap look first, so a bad token costs no password hash.

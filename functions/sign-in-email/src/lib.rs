@@ -49,7 +49,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     if !is_email(&email) {
         return Err(errors::INVALID_EMAIL.into());
     }
-    if password::is_too_long(&body.password) {
+    if password::is_too_long(&body.password, &state.config.options.email_and_password) {
         return Err(errors::PASSWORD_TOO_LONG.into());
     }
     if let Some(url) = &body.callback_url {
@@ -73,7 +73,12 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         return Err(errors::EMAIL_NOT_VERIFIED.into());
     }
 
-    let session = Session::new(&user.id, &ClientInfo::of(&request), remember);
+    let session = Session::new(
+        &user.id,
+        &ClientInfo::of(&request),
+        remember,
+        &state.config.options.session,
+    );
     sessions::insert_session(&state.db, &session).await?;
     let mut response = match &body.callback_url {
         Some(url) => {

@@ -54,14 +54,20 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     if let Some(url) = &body.callback_url {
         origin::check_callback_url(&state.config, url)?;
     }
-    if let Some(problem) = password::length_error(&body.password) {
+    // Checked after the body and callbackURL, as Better Auth's handler does.
+    if state.config.options.email_and_password.disable_sign_up {
+        return Err(errors::EMAIL_PASSWORD_SIGN_UP_DISABLED.into());
+    }
+    if let Some(problem) =
+        password::length_error(&body.password, &state.config.options.email_and_password)
+    {
         return Err(problem.into());
     }
     let remember = body.remember_me.unwrap_or(true);
     let options = &state.config.options;
-    // With requireEmailVerification, sign-up starts no session, and an existing email gets the
-    // same answer as a new one (Better Auth's enumeration protection).
-    let require_verification = options.email_and_password.require_email_verification;
+    // With requireEmailVerification or autoSignIn off, sign-up starts no session, and an
+    // existing email gets the same answer as a new one (Better Auth's enumeration protection).
+    let without_session = options.email_and_password.sign_up_without_session();
     let now = Timestamp::now();
     let user = User {
         id: random_id(),
@@ -72,11 +78,17 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         created_at: now,
         updated_at: now,
     };
-    let session = (!require_verification)
-        .then(|| Session::new(&user.id, &ClientInfo::of(&request), remember));
+    let session = (!without_session).then(|| {
+        Session::new(
+            &user.id,
+            &ClientInfo::of(&request),
+            remember,
+            &state.config.options.session,
+        )
+    });
     let password_hash = password::hash(body.password, state.config.password_hashing).await?;
     match users::insert_user(&state.db, &user, &password_hash, session.as_ref()).await? {
-        SignUpOutcome::EmailTaken if require_verification => {
+        SignUpOutcome::EmailTaken if without_session => {
             shared::tracing::info!("sign-up for an existing email answered like a new one");
             Ok(ok_json(&json!({ "token": null, "user": user })))
         }

@@ -86,7 +86,12 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
                 ..
             } if current.email == user.email => session.token,
             _ => {
-                let session = Session::new(&user.id, &ClientInfo::of(&request), true);
+                let session = Session::new(
+                    &user.id,
+                    &ClientInfo::of(&request),
+                    true,
+                    &state.config.options.session,
+                );
                 sessions::insert_session(&state.db, &session).await?;
                 session.token
             }

@@ -8,7 +8,6 @@ use hmac::{Hmac, Mac};
 use percent_encoding::percent_decode_str;
 use sha2::Sha256;
 
-use super::sessions::SESSION_LIFETIME;
 use crate::config::Config;
 use crate::http::{append_header, encode_uri_component, header, set_cookies};
 use crate::{Body, Request, Response};
@@ -131,7 +130,8 @@ fn strip_quotes(value: &str) -> &str {
 // ---------------------------------------------------------------------------------------------
 // Session cookies: names, attributes, and the Set-Cookie values of each outcome
 
-/// Cookie names, with `__Secure-` when cookies are Secure (as Better Auth names them).
+/// Cookie names: `advanced.cookiePrefix` (`better-auth`), with `__Secure-` when cookies are
+/// Secure (as Better Auth names them).
 struct CookieNames {
     pub session_token: String,
     pub session_data: String,
@@ -140,10 +140,11 @@ struct CookieNames {
 
 impl CookieNames {
     fn for_config(config: &Config) -> Self {
+        let cookie_prefix = &config.options.advanced.cookie_prefix;
         let prefix = if config.secure_cookies() {
-            "__Secure-better-auth."
+            format!("__Secure-{cookie_prefix}.")
         } else {
-            "better-auth."
+            format!("{cookie_prefix}.")
         };
         CookieNames {
             session_token: format!("{prefix}session_token"),
@@ -193,8 +194,7 @@ pub fn session_cookies(config: &Config, token: &str, remember: bool) -> Vec<Stri
     if remember {
         vec![format!(
             "{}={signed}; Max-Age={}; {attributes}",
-            names.session_token,
-            SESSION_LIFETIME.num_seconds()
+            names.session_token, config.options.session.expires_in
         )]
     } else {
         vec![

@@ -52,6 +52,7 @@ catalogue! {
     PASSWORD_TOO_LONG = BAD_REQUEST, "Password too long";
     USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL = UNPROCESSABLE_ENTITY, "User already exists. Use another email.";
     EMAIL_NOT_VERIFIED = FORBIDDEN, "Email not verified";
+    EMAIL_PASSWORD_SIGN_UP_DISABLED = BAD_REQUEST, "Email and password sign up is not enabled";
     // Password reset and email verification
     RESET_PASSWORD_DISABLED = BAD_REQUEST, "Reset password isn't enabled";
     VERIFICATION_EMAIL_NOT_ENABLED = BAD_REQUEST, "Verification email isn't enabled";

@@ -21,6 +21,7 @@ pub struct Options {
     pub email_verification: EmailVerification,
     pub session: SessionOptions,
     pub user: UserOptions,
+    pub advanced: Advanced,
     #[serde(rename = "onAPIError")]
     pub on_api_error: OnApiError,
 }
@@ -46,6 +47,14 @@ pub struct EmailAndPassword {
     pub reset_password_token_expires_in: u64,
     /// A password reset signs the user out everywhere.
     pub revoke_sessions_on_password_reset: bool,
+    /// Shortest and longest passwords, in UTF-16 units as JavaScript counts them.
+    pub min_password_length: usize,
+    pub max_password_length: usize,
+    /// Sign-up signs the new user in. `false`: `token: null`, no cookie, and a taken email
+    /// answered like a new one.
+    pub auto_sign_in: bool,
+    /// Sign-up answers 400 `EMAIL_PASSWORD_SIGN_UP_DISABLED` (existing users still sign in).
+    pub disable_sign_up: bool,
 }
 
 impl Default for EmailAndPassword {
@@ -54,7 +63,19 @@ impl Default for EmailAndPassword {
             require_email_verification: false,
             reset_password_token_expires_in: 3600,
             revoke_sessions_on_password_reset: false,
+            min_password_length: 8,
+            max_password_length: 128,
+            auto_sign_in: true,
+            disable_sign_up: false,
         }
+    }
+}
+
+impl EmailAndPassword {
+    /// Whether sign-up starts no session and answers a taken email like a new one (Better
+    /// Auth's `requireEmailVerification || autoSignIn === false`).
+    pub fn sign_up_without_session(&self) -> bool {
+        self.require_email_verification || !self.auto_sign_in
     }
 }
 
@@ -83,10 +104,31 @@ impl Default for EmailVerification {
     }
 }
 
+/// `advanced`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Advanced {
+    /// The start of every cookie name: `<prefix>.session_token` (with `__Secure-` in front over
+    /// https). Two apps on one domain use two prefixes to keep their sessions apart.
+    pub cookie_prefix: String,
+}
+
+impl Default for Advanced {
+    fn default() -> Self {
+        Advanced {
+            cookie_prefix: "better-auth".to_owned(),
+        }
+    }
+}
+
 /// `session`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct SessionOptions {
+    /// Seconds a session lasts (and the session cookie's Max-Age).
+    pub expires_in: u64,
+    /// Seconds after which reading a session extends it to `expiresIn` again.
+    pub update_age: u64,
     /// Seconds after sign-in during which a session counts as fresh: list-sessions needs a fresh
     /// session (403 `SESSION_NOT_FRESH`), and delete-user without a password does (400
     /// `SESSION_EXPIRED`). 0 turns the check off.
@@ -95,7 +137,23 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { fresh_age: 86_400 }
+        SessionOptions {
+            expires_in: 604_800,
+            update_age: 86_400,
+            fresh_age: 86_400,
+        }
+    }
+}
+
+impl SessionOptions {
+    /// `expiresIn`, the lifetime of a remembered session.
+    pub fn lifetime(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.expires_in).unwrap_or(i64::MAX / 1000))
+    }
+
+    /// `updateAge`.
+    pub fn update_age(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.update_age).unwrap_or(i64::MAX / 1000))
     }
 }
 
@@ -146,6 +204,36 @@ impl Options {
     /// Parses `BETTER_AUTH_OPTIONS`; the error names the option (serde's path) and never
     /// echoes a value.
     pub fn parse(json: &str) -> Result<Options, String> {
+        let options = Self::deserialize_named(json)?;
+        options.check()?;
+        Ok(options)
+    }
+
+    /// What serde cannot say: values that have the right type but cannot work.
+    fn check(&self) -> Result<(), String> {
+        // RFC 6265's token characters, which a cookie name is made of.
+        let prefix = &self.advanced.cookie_prefix;
+        let cookie_name_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if prefix.is_empty() || !prefix.chars().all(cookie_name_char) {
+            return Err(
+                "advanced.cookiePrefix: must be a non-empty cookie name (letters, digits, - . _ and the like)"
+                    .to_owned(),
+            );
+        }
+        let rules = &self.email_and_password;
+        if rules.min_password_length == 0 || rules.min_password_length > rules.max_password_length {
+            return Err(
+                "emailAndPassword.minPasswordLength: must be at least 1 and at most maxPasswordLength"
+                    .to_owned(),
+            );
+        }
+        if self.session.expires_in == 0 {
+            return Err("session.expiresIn: must be more than 0 seconds".to_owned());
+        }
+        Ok(())
+    }
+
+    fn deserialize_named(json: &str) -> Result<Options, String> {
         let deserializer = &mut serde_json::Deserializer::from_str(json);
         serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let path = err.path().to_string();
@@ -207,8 +295,44 @@ mod tests {
         );
         assert!(!options.sends_verification_on_sign_up());
         assert_eq!(options.fresh_age(), Some(Duration::from_secs(86_400)));
+        assert_eq!(options.session.lifetime(), chrono::Duration::days(7));
+        assert_eq!(options.session.update_age(), chrono::Duration::days(1));
         assert!(!options.user.change_email.enabled && !options.user.delete_user.enabled);
         assert_eq!(options.delete_token_lifetime(), Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn session_password_and_cookie_options_are_read_and_checked() {
+        let options = Options::parse(
+            r#"{"session": {"expiresIn": 86400, "updateAge": 3600},
+                "emailAndPassword": {"minPasswordLength": 12, "maxPasswordLength": 64,
+                                     "autoSignIn": false, "disableSignUp": true},
+                "advanced": {"cookiePrefix": "tasks"}}"#,
+        )
+        .unwrap();
+        assert_eq!(options.session.lifetime(), chrono::Duration::days(1));
+        assert_eq!(options.session.update_age(), chrono::Duration::hours(1));
+        assert_eq!(options.email_and_password.min_password_length, 12);
+        assert!(options.email_and_password.sign_up_without_session());
+        assert!(options.email_and_password.disable_sign_up);
+        assert_eq!(options.advanced.cookie_prefix, "tasks");
+        for (json, message) in [
+            (
+                r#"{"advanced": {"cookiePrefix": "my app"}}"#,
+                "advanced.cookiePrefix: must be a non-empty cookie name",
+            ),
+            (
+                r#"{"emailAndPassword": {"minPasswordLength": 200}}"#,
+                "emailAndPassword.minPasswordLength: must be at least 1",
+            ),
+            (
+                r#"{"session": {"expiresIn": 0}}"#,
+                "session.expiresIn: must be more than 0 seconds",
+            ),
+        ] {
+            let err = Options::parse(json).unwrap_err();
+            assert!(err.starts_with(message), "{json}: {err}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::errors::{self, ErrorCode};
 use super::ids::random_id;
+use super::options::EmailAndPassword;
 use crate::error::{Error, Result};
 
 /// How new password hashes are written (`PASSWORD_HASH`). Verification reads both.
@@ -28,11 +29,6 @@ pub enum PasswordHashing {
     /// Auth server on the same database verifies them. About 4x slower than argon2id here.
     Scrypt,
 }
-
-/// Better Auth's default `emailAndPassword.minPasswordLength`.
-pub const MIN_PASSWORD_LENGTH: usize = 8;
-/// Better Auth's default `emailAndPassword.maxPasswordLength`.
-pub const MAX_PASSWORD_LENGTH: usize = 128;
 
 // OWASP's argon2id baseline; these are also argon2 0.5's defaults, spelled out so a crate
 // upgrade cannot silently change the cost of new hashes.
@@ -59,15 +55,19 @@ enum PasswordLengthProblem {
     TooLong,
 }
 
-/// Applies Better Auth's length rule, or `None` when the length is acceptable.
+/// Applies Better Auth's length rule (`emailAndPassword.minPasswordLength`/`maxPasswordLength`),
+/// or `None` when the length is acceptable.
 ///
 /// Better Auth compares JS `password.length`, which counts UTF-16 code units on the password as
 /// received (before NFKC), so an emoji outside the BMP counts as 2.
-fn password_length_problem(password: &str) -> Option<PasswordLengthProblem> {
+fn password_length_problem(
+    password: &str,
+    rules: &EmailAndPassword,
+) -> Option<PasswordLengthProblem> {
     let length = password.encode_utf16().count();
-    if length < MIN_PASSWORD_LENGTH {
+    if length < rules.min_password_length {
         Some(PasswordLengthProblem::TooShort)
-    } else if length > MAX_PASSWORD_LENGTH {
+    } else if length > rules.max_password_length {
         Some(PasswordLengthProblem::TooLong)
     } else {
         None
@@ -75,8 +75,8 @@ fn password_length_problem(password: &str) -> Option<PasswordLengthProblem> {
 }
 
 /// Better Auth's length rule as its error code (`PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`).
-pub fn length_error(password: &str) -> Option<ErrorCode> {
-    password_length_problem(password).map(|problem| match problem {
+pub fn length_error(password: &str, rules: &EmailAndPassword) -> Option<ErrorCode> {
+    password_length_problem(password, rules).map(|problem| match problem {
         PasswordLengthProblem::TooShort => errors::PASSWORD_TOO_SHORT,
         PasswordLengthProblem::TooLong => errors::PASSWORD_TOO_LONG,
     })
@@ -85,8 +85,8 @@ pub fn length_error(password: &str) -> Option<ErrorCode> {
 /// Better Auth's `assertPasswordNotTooLong` alone: the check routes make on a password they
 /// only compare (sign-in's, change-password's current one), which may be shorter than today's
 /// minimum.
-pub fn is_too_long(password: &str) -> bool {
-    password_length_problem(password) == Some(PasswordLengthProblem::TooLong)
+pub fn is_too_long(password: &str, rules: &EmailAndPassword) -> bool {
+    password_length_problem(password, rules) == Some(PasswordLengthProblem::TooLong)
 }
 
 /// A new hash of `password` in `hashing`'s format, on a blocking thread.
@@ -390,39 +390,50 @@ mod tests {
         assert!(verify_password("password123", &from_fullwidth));
     }
 
+    /// The length problem under Better Auth's default rules (8 to 128).
+    fn problem(password: &str) -> Option<PasswordLengthProblem> {
+        password_length_problem(password, &EmailAndPassword::default())
+    }
+
     #[test]
     fn password_length_counts_utf16_code_units_like_better_auth() {
         // Lengths as JS `.length` reported them in make-vectors.mjs.
-        assert_eq!(password_length_problem("12345678"), None);
-        assert_eq!(password_length_problem("😀😀😀😀"), None); // 8
+        assert_eq!(problem("12345678"), None);
+        assert_eq!(problem("😀😀😀😀"), None); // 8
         assert_eq!(
-            password_length_problem("😀😀😀a"), // 7
+            problem("😀😀😀a"), // 7
             Some(PasswordLengthProblem::TooShort)
         );
-        assert_eq!(password_length_problem(&"é".repeat(8)), None); // 8
-        assert_eq!(password_length_problem(&"e\u{0301}".repeat(4)), None); // 8, counted before NFKC
-        assert_eq!(password_length_problem(&"😀".repeat(64)), None); // 128
+        assert_eq!(problem(&"é".repeat(8)), None); // 8
+        assert_eq!(problem(&"e\u{0301}".repeat(4)), None); // 8, counted before NFKC
+        assert_eq!(problem(&"😀".repeat(64)), None); // 128
         assert_eq!(
-            password_length_problem(&"😀".repeat(65)), // 130
+            problem(&"😀".repeat(65)), // 130
             Some(PasswordLengthProblem::TooLong)
         );
     }
 
     #[test]
-    fn password_length_bounds_are_8_and_128() {
+    fn password_length_bounds_are_8_and_128_by_default_and_follow_the_options() {
+        assert_eq!(problem(""), Some(PasswordLengthProblem::TooShort));
+        assert_eq!(problem("1234567"), Some(PasswordLengthProblem::TooShort));
+        assert_eq!(problem(&"a".repeat(128)), None);
         assert_eq!(
-            password_length_problem(""),
-            Some(PasswordLengthProblem::TooShort)
-        );
-        assert_eq!(
-            password_length_problem("1234567"),
-            Some(PasswordLengthProblem::TooShort)
-        );
-        assert_eq!(password_length_problem(&"a".repeat(128)), None);
-        assert_eq!(
-            password_length_problem(&"a".repeat(129)),
+            problem(&"a".repeat(129)),
             Some(PasswordLengthProblem::TooLong)
         );
+        let rules = EmailAndPassword {
+            min_password_length: 12,
+            max_password_length: 20,
+            ..EmailAndPassword::default()
+        };
+        assert_eq!(
+            length_error("elevenchars", &rules),
+            Some(errors::PASSWORD_TOO_SHORT)
+        );
+        assert_eq!(length_error("twelve chars", &rules), None);
+        assert!(is_too_long(&"a".repeat(21), &rules));
+        assert!(!is_too_long("short", &rules));
     }
 
     #[test]

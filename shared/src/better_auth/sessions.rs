@@ -3,7 +3,8 @@
 //! A session is a row in `session` whose `token` (32 random characters, stored raw) the
 //! browser holds in the signed `better-auth.session_token` cookie ([`super::cookies`]), or an
 //! API client sends as `Authorization: Bearer <token>[.<signature>]` (Better Auth's bearer
-//! plugin). Sessions last 7 days and slide: once a day has passed, reading one extends it.
+//! plugin). Sessions last `session.expiresIn` (7 days) and slide: once `updateAge` (a day) has
+//! passed, reading one extends it.
 
 use chrono::Duration;
 use serde::Serialize;
@@ -12,6 +13,7 @@ use tokio_postgres::types::Type;
 
 use super::cookies::{self, verify_signed_cookie_value};
 use super::ids::random_id;
+use super::options::SessionOptions;
 use super::users::{Timestamp, USER_COLUMNS, User, user_from};
 use crate::config::Config;
 use crate::db::Database;
@@ -19,10 +21,8 @@ use crate::error::Result;
 use crate::http::{bearer_token, client_ip, header};
 use crate::{Request, State};
 
-pub const SESSION_LIFETIME: Duration = Duration::days(7);
-/// A session is extended when it is read and at least this much of it has passed.
-pub const SESSION_UPDATE_AGE: Duration = Duration::days(1);
-/// `rememberMe: false` sessions last a day and are not extended.
+/// `rememberMe: false` sessions last a day whatever `session.expiresIn` says (Better Auth's
+/// fixed rule), and are not extended.
 pub const SHORT_SESSION_LIFETIME: Duration = Duration::days(1);
 
 /// A session, serialised with Better Auth's keys in Better Auth's order.
@@ -56,11 +56,17 @@ impl ClientInfo {
 }
 
 impl Session {
-    /// A new session for `user_id`, not yet stored.
-    pub fn new(user_id: &str, client: &ClientInfo, remember: bool) -> Self {
+    /// A new session for `user_id`, not yet stored, lasting `session.expiresIn` (a day when not
+    /// remembered).
+    pub fn new(
+        user_id: &str,
+        client: &ClientInfo,
+        remember: bool,
+        options: &SessionOptions,
+    ) -> Self {
         let now = Timestamp::now();
         let lifetime = if remember {
-            SESSION_LIFETIME
+            options.lifetime()
         } else {
             SHORT_SESSION_LIFETIME
         };
@@ -77,8 +83,8 @@ impl Session {
     }
 
     /// Better Auth's sliding rule: extend once `updateAge` of the lifetime has passed.
-    pub fn needs_extending(&self, now: Timestamp) -> bool {
-        self.expires_at.0 - SESSION_LIFETIME + SESSION_UPDATE_AGE <= now.0
+    pub fn needs_extending(&self, now: Timestamp, options: &SessionOptions) -> bool {
+        self.expires_at.0 - options.lifetime() + options.update_age() <= now.0
     }
 }
 
@@ -130,9 +136,14 @@ async fn find_session(db: &Database, token: &str) -> Result<Option<(Session, Use
     Ok(row.map(|row| (session_from(&row), user_from(&row))))
 }
 
-/// Moves the expiry to `now + 7 days`.
-pub async fn extend_session(db: &Database, session: &mut Session, now: Timestamp) -> Result<()> {
-    session.expires_at = Timestamp(now.0 + SESSION_LIFETIME);
+/// Moves the expiry to `now + session.expiresIn`.
+pub async fn extend_session(
+    db: &Database,
+    session: &mut Session,
+    now: Timestamp,
+    options: &SessionOptions,
+) -> Result<()> {
+    session.expires_at = Timestamp(now.0 + options.lifetime());
     session.updated_at = now;
     let sql = r#"update "session" set "expiresAt" = $2, "updatedAt" = $3 where "id" = $1"#;
     db.query(

@@ -14,6 +14,7 @@ mod get_session;
 mod hostile_input;
 mod jwks;
 mod ok;
+mod options;
 mod origin;
 mod password_hashing;
 mod password_reset;
