@@ -1,6 +1,6 @@
-// Next.js 16's name for middleware.ts. In the first-party setup the session cookie is this app's, so /dashboard
-// can be refused before it renders. getSessionCookie only sees that a cookie is there (it does not ask the API
-// whether the session is still valid): the page itself still reads the session, and the API checks every call.
+// Next.js 16's name for middleware.ts. In the first-party setup the session cookie is this app's, so /dashboard and
+// /settings can be refused before they render. getSessionCookie only sees that a cookie is there (it does not ask the
+// API whether the session is still valid): the page itself still reads the session, and the API checks every call.
 // Cross-origin the cookie belongs to the API's host, so this check is off and the page guards itself. (On localhost
 // the app would see the API's cookie anyway, since cookies ignore ports; on two real hosts it would not.)
 import { NextResponse, type NextRequest } from "next/server";
@@ -14,4 +14,4 @@ export function proxy(request: NextRequest) {
   return NextResponse.next();
 }
 
-export const config = { matcher: ["/dashboard/:path*"] };
+export const config = { matcher: ["/dashboard/:path*", "/settings/:path*"] };
