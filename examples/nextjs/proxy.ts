@@ -14,4 +14,13 @@ export function proxy(request: NextRequest) {
   return NextResponse.next();
 }
 
-export const config = { matcher: ["/dashboard/:path*", "/settings/:path*"] };
+// Not for <Link> prefetches: a prefetch of /settings redirected to /login asks /login for the settings page's segment,
+// and Next.js answers that with a 404 (seen in Chromium whenever the dashboard's Settings link was prefetched after
+// the cookie had gone). A prefetch carries no data; the navigation itself still comes through here.
+// (Written out: Next.js reads this object at build time, without running it.)
+export const config = {
+  matcher: [
+    { source: "/dashboard/:path*", missing: [{ type: "header", key: "next-router-prefetch" }] },
+    { source: "/settings/:path*", missing: [{ type: "header", key: "next-router-prefetch" }] },
+  ],
+};
