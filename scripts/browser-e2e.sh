@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The Next.js example (examples/nextjs) in a real Chromium against local-api, in both setups of docs/nextjs.md:
 #   cross-origin  the app calls the API's /api/auth/* with credentials (the API's cookie) and its tasks with a JWT
-#   first-party   the app proxies /api/auth/* to the API (the cookie is the app's; proxy.ts guards /dashboard)
+#   first-party   the app proxies /api/auth/* to the API (the cookie is the app's; proxy.ts guards /dashboard
+#                 and /settings)
 # For each: build the app with that setup's URLs (NEXT_PUBLIC_* are compiled in), start local-api and
-# `next start`, run examples/nextjs/tests/app.test.mjs (node:test + playwright-core), stop both.
+# `next start`, run examples/nextjs/tests/app.test.mjs and settings.test.mjs (node:test + playwright-core), stop
+# both.
 #
 #   scripts/browser-e2e.sh                               # builds local-api with cargo (CI's path)
 #   LOCAL_API_BIN=/path/to/local-api scripts/browser-e2e.sh
 #
 # Needs node + npm and PostgreSQL server binaries (local-api starts its own throwaway cluster); installs Debian's
 # chromium with apt-get when /usr/bin/chromium (or CHROMIUM_PATH) is missing. Never downloads a browser.
-# Screenshots go to examples/nextjs/test-results/ (SCREENSHOT_DIR). Everything it starts, it stops.
+# Screenshots (the dashboard, the settings page) go to examples/nextjs/test-results/ (SCREENSHOT_DIR). Everything
+# it starts, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -68,8 +71,10 @@ run_setup() {
   esac
   echo "# browser: $name (app $APP_URL, Better Auth at $auth_url, tasks at $api_url)"
   # The API's BETTER_AUTH_URL is where browsers reach Better Auth: the JWTs' iss/aud and the mailed links.
-  # The suite signs in 9 times within seconds; the default limit is 3 per 10 s per IP.
+  # The suite signs in 17 times within seconds; the default limit is 3 per 10 s per IP.
+  # The settings page's "change email" and "delete account" are off unless Better Auth's options enable them.
   BETTER_AUTH_URL=$auth_url CORS_ORIGINS=$APP_URL PORT=$api_port EMAIL_OUTBOX_DIR=$outbox AUTH_RATE_LIMIT_MAX=100 \
+    BETTER_AUTH_OPTIONS='{"user":{"deleteUser":{"enabled":true},"changeEmail":{"enabled":true}}}' \
     RUST_LOG=info "$LOCAL_API_BIN" >"$WORK/local-api-$name.log" 2>&1 &
   PIDS+=($!)
   export NEXT_PUBLIC_API_URL=$api_url NEXT_PUBLIC_BETTER_AUTH_URL=$auth_url
@@ -81,7 +86,7 @@ run_setup() {
   wait_for "$WORK/local-api-$name.log" "local API on" || return 1
   wait_port "$APP_PORT" || { cat "$WORK/next-$name.log"; return 1; }
   APP_URL=$APP_URL API_URL=$api_url AUTH_URL=$auth_url EMAIL_OUTBOX_DIR=$outbox \
-    node --test --test-concurrency=1 tests/app.test.mjs || status=1
+    node --test --test-concurrency=1 tests/app.test.mjs tests/settings.test.mjs || status=1
   took "tests ($name)"
   if [ $status -ne 0 ]; then
     echo "--- local-api log ($name)"; tail -40 "$WORK/local-api-$name.log"
@@ -95,5 +100,5 @@ for setup in cross-origin first-party; do
   run_setup $setup || status=1
   stop_all
 done
-[ $status -ne 0 ] || ls "$SCREENSHOT_DIR"/dashboard-*.png
+[ $status -ne 0 ] || ls "$SCREENSHOT_DIR"/dashboard-*.png "$SCREENSHOT_DIR"/settings-*.png
 exit $status

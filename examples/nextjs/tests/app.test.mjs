@@ -1,94 +1,34 @@
 // The example app in a real Chromium, against local-api: what a person does, and what they would see go wrong.
 // Run by scripts/browser-e2e.sh once per setup (docs/nextjs.md): it builds the app with that setup's URLs, starts
-// `next start` and local-api, and sets:
-//   APP_URL             the app (next start), e.g. http://localhost:3000
-//   API_URL             NEXT_PUBLIC_API_URL the app was built with (the tasks API)
-//   AUTH_URL            NEXT_PUBLIC_BETTER_AUTH_URL it was built with: API_URL (cross-origin) or APP_URL (first-party)
-//   EMAIL_OUTBOX_DIR    local-api's outbox, where the reset and verification links are read
-//   BETTER_AUTH_SECRET  local-api's secret (to sign an expired JWT)
-//   SCREENSHOT_DIR      where the dashboard screenshots go (default: test-results/)
+// `next start` and local-api, and sets the variables listed in tests/lib/app.mjs. The settings page has its own
+// file, settings.test.mjs.
 // local-api must allow more than 3 sign-ins per 10 s (AUTH_RATE_LIMIT_MAX): this file makes 9.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { after, afterEach, before, describe, test } from "node:test";
-import { eventually, launch, watch } from "./lib/browser.mjs";
+import {
+  addTask,
+  API_URL,
+  APP_URL,
+  assertClean,
+  AUTH_URL,
+  expectNavigation,
+  expectRefused,
+  expectTitles,
+  FIRST_PARTY,
+  mails,
+  newUser,
+  PASSWORD,
+  person,
+  SCREENSHOT_DIR,
+  SECRET,
+  SETUP,
+  signIn,
+  signUp,
+  start,
+  stop,
+} from "./lib/app.mjs";
+import { eventually } from "./lib/browser.mjs";
 import { hs256 } from "./lib/jwt.mjs";
-import { outbox } from "./lib/outbox.mjs";
-
-const need = (name) => process.env[name] || assert.fail(`${name} is not set (see the header of this file)`);
-const APP_URL = need("APP_URL");
-const API_URL = need("API_URL");
-const AUTH_URL = process.env.AUTH_URL || API_URL;
-const SECRET = need("BETTER_AUTH_SECRET");
-const mails = outbox(need("EMAIL_OUTBOX_DIR"));
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || "test-results";
-const FIRST_PARTY = new URL(AUTH_URL).origin !== new URL(API_URL).origin;
-const SETUP = FIRST_PARTY ? "first-party" : "cross-origin";
-const PASSWORD = "correct horse battery";
-const run = Date.now().toString(36);
-const newUser = (name) => ({ name, email: `${name.toLowerCase()}-${SETUP}-${run}@example.com`, password: PASSWORD });
-
-let browser;
-const watchers = [];
-
-/** A new browser context (a separate person: own cookies and storage) with a watcher and one page. */
-async function person(label) {
-  const context = await browser.newContext({ baseURL: APP_URL, viewport: { width: 900, height: 760 } });
-  context.setDefaultTimeout(10_000);
-  const watcher = await watch(context, `${SETUP} ${label}`);
-  watchers.push(watcher);
-  const page = await context.newPage();
-  return { context, page, watcher };
-}
-
-/** After every test, passed or not: fails with everything the watchers saw go wrong during it (and prints it,
- * since a test that failed already reports only its own error). */
-function assertClean() {
-  const problems = watchers.flatMap((w) => w.take());
-  if (problems.length) console.log(`the browser reported:\n${problems.join("\n")}`);
-  assert.deepEqual(problems, [], `the browser reported:\n${problems.join("\n")}`);
-}
-
-/** Waits for the page to reach `url`; fails at once, with the page's message, if it shows an alert instead. */
-async function expectNavigation(page, url) {
-  const alert = page.locator("main").getByRole("alert"); // not Next.js's route announcer, also role="alert"
-  await Promise.race([
-    page.waitForURL(url),
-    alert.waitFor().then(
-      async () => assert.fail(`expected ${url}, the page says: ${await alert.textContent()}`),
-      () => new Promise(() => {}), // no alert in time: leave it to waitForURL
-    ),
-  ]);
-}
-
-async function signUp(page, user) {
-  await page.goto("/signup");
-  await page.getByLabel("Name").fill(user.name);
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await expectNavigation(page, "**/dashboard");
-  await page.getByRole("heading", { name: `${user.name}’s tasks` }).waitFor();
-}
-
-async function signIn(page, email, password) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-async function addTask(page, title, description) {
-  await page.getByLabel("New task").fill(title);
-  if (description) await page.getByLabel("Description").fill(description);
-  await page.getByRole("button", { name: "Add task" }).click();
-  await page.getByRole("listitem").filter({ hasText: title }).waitFor();
-}
-
-const titles = (page) => page.getByRole("list", { name: "Tasks" }).getByRole("listitem").locator(".title").allTextContents();
-
-/** Waits until the task list shows exactly `expected` (in order). */
-const expectTitles = (page, expected) => eventually(async () => assert.deepEqual(await titles(page), expected));
 
 /** The user id and a JWT, asked from the page as the app itself would (credentials for /api/auth/*). */
 const whoAmI = (page) =>
@@ -102,14 +42,9 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
   const ada = newUser("Ada");
   let adaSide;
 
-  before(async () => {
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    browser = await launch();
-  });
+  before(start);
   afterEach(assertClean);
-  after(async () => {
-    await browser?.close();
-  });
+  after(stop);
 
   test("sign up lands on the dashboard; create three tasks; toggle, edit and delete one; filters and sort", async () => {
     adaSide = await person("Ada");
@@ -300,7 +235,7 @@ describe(`Next.js example, ${SETUP} (app ${APP_URL}, auth ${AUTH_URL}, tasks ${A
 
     watcher.allowHttp(401, "/api/auth/sign-in/email");
     await signIn(page, lin.email, PASSWORD);
-    await page.locator("main").getByRole("alert").getByText("Invalid email or password").waitFor();
+    await expectRefused(page);
     await signIn(page, lin.email, newPassword);
     await expectNavigation(page, "**/dashboard");
     await page.getByRole("heading", { name: "Lin’s tasks" }).waitFor();

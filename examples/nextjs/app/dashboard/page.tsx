@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useCallback, useEffect, useState } from "react";
 import { authClient, unreachable } from "@/lib/auth-client";
@@ -27,15 +28,18 @@ function Dashboard() {
     <>
       <div className="row spread">
         <h1>{user.name}&rsquo;s tasks</h1>
-        <button
-          className="secondary"
-          onClick={async () => {
-            await signOut();
-            router.push("/login");
-          }}
-        >
-          Sign out
-        </button>
+        <div className="row">
+          <Link href="/settings">Settings</Link>
+          <button
+            className="secondary"
+            onClick={async () => {
+              await signOut();
+              router.push("/login");
+            }}
+          >
+            Sign out
+          </button>
+        </div>
       </div>
       <p className="muted">Signed in as {user.email}</p>
       <EmailVerification email={user.email} verified={user.emailVerified} />

@@ -36,6 +36,7 @@ function LoginForm() {
       <h1>Sign in</h1>
       {params.get("expired") && <p className="notice">Your session has ended. Please sign in again.</p>}
       {params.get("reset") && <p className="notice">Your password was changed. Sign in with the new one.</p>}
+      {params.get("deleted") && <p className="notice">Your account was deleted.</p>}
       {user && !params.get("expired") && (
         <p className="notice">
           You are signed in as {user.email}. <Link href="/dashboard">Go to your tasks</Link>
