@@ -462,6 +462,24 @@ pub fn account_request(function: &str, cookie: &str, body: Value) -> Fixture {
         .body(body)
 }
 
+/// Sends [`account_request`] to `app`.
+pub async fn call_account(
+    app: &TestApp,
+    function: &str,
+    cookie: &str,
+    body: Value,
+) -> TestResponse {
+    app.call(account_request(function, cookie, body)).await
+}
+
+/// The link in the newest mail to `to`.
+pub fn mailed_link(app: &TestApp, to: &str) -> String {
+    app.last_mail_to(to)["url"]
+        .as_str()
+        .expect("a mail has a url")
+        .to_owned()
+}
+
 /// Moves the sessions' `createdAt` back by `hours` (a session signed in that long ago).
 pub async fn age_sessions(app: &TestApp, hours: i64) {
     app.database

@@ -16,7 +16,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use api_tests::auth::{open_link, query_token_of, reset_token_of};
+use api_tests::auth::{mailed_link, open_link, query_token_of, reset_token_of};
 use api_tests::{Fixture, TEST_SECRET, TestApp, TestResponse};
 use lambda_runtime::layers::trace::request_span;
 use serde_json::{Value, json};
@@ -204,7 +204,7 @@ async fn a_whole_session_logs_no_password_token_cookie_or_secret() {
     )
     .await;
     assert_eq!(reset_request.status, 200, "{}", reset_request.raw_body);
-    let reset_link = app.last_mail_to(EMAIL)["url"].as_str().unwrap().to_owned();
+    let reset_link = mailed_link(&app, EMAIL);
     let reset_token = reset_token_of(&reset_link);
     let opened = invoke(
         &app,
@@ -236,7 +236,7 @@ async fn a_whole_session_logs_no_password_token_cookie_or_secret() {
         "{}",
         verification_request.raw_body
     );
-    let verify_link = app.last_mail_to(EMAIL)["url"].as_str().unwrap().to_owned();
+    let verify_link = mailed_link(&app, EMAIL);
     let verified = invoke(
         &app,
         open_link("verify-email", &verify_link),

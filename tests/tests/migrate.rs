@@ -391,17 +391,23 @@ async fn better_auth_schema(database: &TestDatabase) -> Vec<String> {
     schema
 }
 
-#[tokio::test]
-async fn migrating_a_database_better_auth_set_up_changes_nothing_of_better_auths() {
+/// An unmigrated database with the tables Better Auth's own migrator creates
+/// (`tests/fixtures/better-auth-schema.sql`).
+async fn better_auth_database() -> TestDatabase {
     let database = TestDatabase::create_unmigrated().await;
-    let better_auth_ddl = include_str!("../fixtures/better-auth-schema.sql");
-    for statement in better_auth_ddl
+    for statement in include_str!("../fixtures/better-auth-schema.sql")
         .split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
         database.execute(statement, &[]).await;
     }
+    database
+}
+
+#[tokio::test]
+async fn migrating_a_database_better_auth_set_up_changes_nothing_of_better_auths() {
+    let database = better_auth_database().await;
     // A user Better Auth signed up, which must survive.
     database
         .execute(
@@ -479,14 +485,7 @@ async fn the_cli_applies_pending_migrations_and_says_what_it_did() {
 /// (which writes no issuer) must work on it once the migrations ran.
 #[tokio::test]
 async fn sign_up_works_on_a_database_whose_account_issuer_was_required() {
-    let database = TestDatabase::create_unmigrated().await;
-    for statement in include_str!("../fixtures/better-auth-schema.sql")
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        database.execute(statement, &[]).await;
-    }
+    let database = better_auth_database().await;
     database
         .execute(
             r#"alter table "account" add column "issuer" text not null"#,

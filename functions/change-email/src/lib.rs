@@ -125,7 +125,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
                 email: new_email,
                 ..user.clone()
             };
-            emails::send_change_email_verification(state, &recipient, &token, callback_url).await;
+            emails::send_verification_link(state, &recipient, &token, callback_url).await;
             shared::tracing::info!("change of email: verification mailed to the new address");
             Ok(answer())
         }

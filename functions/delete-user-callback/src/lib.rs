@@ -2,8 +2,9 @@
 //! mail. It must be opened where the user is signed in; it deletes the account and redirects
 //! to callbackURL, or answers `{"success":true,"message":"User deleted"}`.
 
-use shared::better_auth::{cookies, endpoint, errors, origin, sessions, users, verification};
-use shared::http::{StatusCode, ok_json, query_param, redirect, set_cookies};
+use shared::better_auth::sessions::{self, Lookup};
+use shared::better_auth::{body, cookies, endpoint, errors, origin, users, verification};
+use shared::http::{StatusCode, ok_json, redirect, set_cookies};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
@@ -12,30 +13,24 @@ use shared::{Body, Endpoint, Request, Response, Result, State};
 pub const ENDPOINT: Endpoint = endpoint(404);
 
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
-    let Some(token) = query_param(&request, "token") else {
-        return Err(errors::validation_error(
-            "[query.token] Invalid input: expected string, received undefined",
-        ));
-    };
-    let callback_url = query_param(&request, "callbackURL").filter(|url| !url.is_empty());
-    if let Some(url) = &callback_url {
-        origin::check_callback_url(&state.config, url)?;
-    }
+    let token = body::required_query(&request, "token")?;
+    let callback_url = origin::query_callback_url(&state.config, &request)?;
     if !state.config.options.user.delete_user.enabled {
         shared::tracing::error!("a deletion link was opened, but user.deleteUser.enabled is off");
         return Err(errors::NOT_FOUND.into());
     }
-    let active = match sessions::require_session(state, &request).await {
-        Ok(active) => active,
-        Err(shared::Error::Client { .. }) => return Err(errors::FAILED_TO_GET_USER_INFO.into()),
-        Err(other) => return Err(other),
+    // Opened where the user is not signed in, the link cannot say whose account it is.
+    let Lookup::Active(sessions::Active { user, .. }) =
+        sessions::current_session(state, &request).await?
+    else {
+        return Err(errors::FAILED_TO_GET_USER_INFO.into());
     };
-    if !verification::consume_delete_token(&state.db, &token, &active.user.id).await? {
+    if !verification::consume_delete_token(&state.db, &token, &user.id).await? {
         return Err(errors::INVALID_TOKEN
             .with_status(StatusCode::NOT_FOUND)
             .into());
     }
-    users::delete_user(&state.db, &active.user.id).await?;
+    users::delete_user(&state.db, &user.id).await?;
     shared::tracing::info!(proof = "the mailed link", "account deleted");
     let mut response = match &callback_url {
         Some(url) => redirect(url),

@@ -35,15 +35,7 @@ impl Schema for DeleteUser {
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     origin::check_post(&state.config, &request, Route::Other)?;
     // The client sends no body when deleteUser() is called without arguments.
-    let body: DeleteUser = if shared::http::body_bytes(&request)?.is_empty() {
-        DeleteUser {
-            callback_url: None,
-            password: None,
-            token: None,
-        }
-    } else {
-        body::parse(&request)?
-    };
+    let body: DeleteUser = body::parse_optional(&request)?;
     if let Some(url) = &body.callback_url {
         origin::check_callback_url(&state.config, url)?;
     }

@@ -15,11 +15,11 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     let (mut session, user, via_bearer) = match sessions::current_session(state, &request).await? {
         Lookup::Anonymous => return Ok(null_session(None)),
         Lookup::Dead => return Ok(null_session(Some(cookies::clearing_cookies(&state.config)))),
-        Lookup::Active {
+        Lookup::Active(sessions::Active {
             session,
             user,
             via_bearer,
-        } => (session, user, via_bearer),
+        }) => (session, user, via_bearer),
     };
     let now = Timestamp::now();
     // `?disableRefresh=…` (any value but the empty string, as zod's coerce.boolean reads it)

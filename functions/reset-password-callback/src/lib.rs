@@ -5,19 +5,14 @@
 
 use shared::better_auth::verification::{self, ResetToken};
 use shared::better_auth::{endpoint, origin, redirects};
-use shared::http::{path_param, query_param, redirect};
+use shared::http::{path_param, redirect};
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
 /// The fixture's token does not exist: a redirect with `error=INVALID_TOKEN`.
 pub const ENDPOINT: Endpoint = endpoint(302);
 
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
-    let callback_url = query_param(&request, "callbackURL");
-    let Some(callback_url) = callback_url else {
-        return Err(shared::better_auth::errors::validation_error(
-            "[query.callbackURL] Invalid input: expected string, received undefined",
-        ));
-    };
+    let callback_url = shared::better_auth::body::required_query(&request, "callbackURL")?;
     if !callback_url.is_empty() {
         origin::check_callback_url(&state.config, &callback_url)?;
     }

@@ -46,7 +46,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     emails::require_mail(state, errors::VERIFICATION_EMAIL_NOT_ENABLED)?;
     let email = body.email.to_lowercase();
     let callback_url = body.callback_url.as_deref();
-    if let Lookup::Active { user, .. } = sessions::current_session(state, &request).await? {
+    if let Lookup::Active(sessions::Active { user, .. }) =
+        sessions::current_session(state, &request).await?
+    {
         if user.email.to_lowercase() != email {
             return Err(errors::EMAIL_MISMATCH.into());
         }

@@ -5,7 +5,7 @@ use shared::better_auth::body::{self, Expect, Field, Schema};
 use shared::better_auth::origin::{self, Route};
 use shared::better_auth::sessions::{self, Credential};
 use shared::better_auth::{cookies, endpoint};
-use shared::http::{body_bytes, ok_json, set_cookies};
+use shared::http::{ok_json, set_cookies};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
@@ -31,11 +31,9 @@ impl Schema for SignOut {
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     origin::check_post(&state.config, &request, Route::Other)?;
     // The client usually sends no body at all.
-    if !body_bytes(&request)?.is_empty() {
-        let body: SignOut = body::parse(&request)?;
-        if let Some(url) = &body.callback_url {
-            origin::check_callback_url(&state.config, url)?;
-        }
+    let body: SignOut = body::parse_optional(&request)?;
+    if let Some(url) = &body.callback_url {
+        origin::check_callback_url(&state.config, url)?;
     }
     if let Credential::Token { token, .. } = sessions::credential(&request, &state.config) {
         sessions::delete_session(&state.db, &token).await?;

@@ -10,7 +10,9 @@ use shared::{Body, Endpoint, Request, Response, Result, State};
 pub const ENDPOINT: Endpoint = endpoint(401);
 
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
-    let Lookup::Active { user, .. } = sessions::current_session(state, &request).await? else {
+    let Lookup::Active(sessions::Active { user, .. }) =
+        sessions::current_session(state, &request).await?
+    else {
         return Err(errors::UNAUTHORIZED.into());
     };
     Ok(ok_json(

@@ -8,8 +8,10 @@ use shared::better_auth::errors::{self, ErrorCode};
 use shared::better_auth::sessions::{self, ClientInfo, Lookup, Session};
 use shared::better_auth::users::EmailChange;
 use shared::better_auth::verification::ChangeEmailStep;
-use shared::better_auth::{cookies, emails, endpoint, origin, redirects, users, verification};
-use shared::http::{StatusCode, header, ok_json, query_param, redirect};
+use shared::better_auth::{
+    body, cookies, emails, endpoint, origin, redirects, users, verification,
+};
+use shared::http::{StatusCode, header, ok_json, redirect};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
@@ -17,15 +19,8 @@ use shared::{Body, Endpoint, Request, Response, Result, State};
 pub const ENDPOINT: Endpoint = endpoint(401);
 
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
-    let Some(token) = query_param(&request, "token") else {
-        return Err(errors::validation_error(
-            "[query.token] Invalid input: expected string, received undefined",
-        ));
-    };
-    let callback_url = query_param(&request, "callbackURL").filter(|url| !url.is_empty());
-    if let Some(url) = &callback_url {
-        origin::check_callback_url(&state.config, url)?;
-    }
+    let token = body::required_query(&request, "token")?;
+    let callback_url = origin::query_callback_url(&state.config, &request)?;
     // Failures are 401s, or with a callbackURL a redirect that carries the code.
     let refuse = |code: ErrorCode| -> Result<Response<Body>> {
         match &callback_url {
@@ -56,7 +51,17 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         Err(code) => return refuse(code),
     };
     if let Some(new_email) = &claims.update_to {
-        return change_of_email(state, &request, &claims, new_email, refuse, done).await;
+        let callback_url = callback_url.as_deref();
+        return change_of_email(
+            state,
+            &request,
+            &claims,
+            new_email,
+            callback_url,
+            refuse,
+            done,
+        )
+        .await;
     }
     let Some(user) = users::find_user_by_email(&state.db, &claims.email).await? else {
         return refuse(errors::USER_NOT_FOUND);
@@ -80,11 +85,11 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         .auto_sign_in_after_verification
     {
         let token = match sessions::current_session(state, &request).await? {
-            Lookup::Active {
+            Lookup::Active(sessions::Active {
                 session,
                 user: current,
                 ..
-            } if current.email == user.email => session.token,
+            }) if current.email == user.email => session.token,
             _ => {
                 let session = Session::new(
                     &user.id,
@@ -110,6 +115,7 @@ async fn change_of_email(
     request: &Request,
     claims: &verification::EmailClaims,
     new_email: &str,
+    callback_url: Option<&str>,
     refuse: impl Fn(ErrorCode) -> Result<Response<Body>>,
     done: impl Fn(Response<Body>) -> Response<Body>,
 ) -> Result<Response<Body>> {
@@ -124,11 +130,11 @@ async fn change_of_email(
         return refuse(errors::INVALID_TOKEN);
     }
     let signed_in = match sessions::current_session(state, request).await? {
-        Lookup::Active {
+        Lookup::Active(sessions::Active {
             session,
             user: current,
             ..
-        } => {
+        }) => {
             if current.id != user.id {
                 return refuse(errors::INVALID_USER);
             }
@@ -136,7 +142,6 @@ async fn change_of_email(
         }
         Lookup::Anonymous | Lookup::Dead => None,
     };
-    let callback_url = query_param(request, "callbackURL").filter(|url| !url.is_empty());
     let step = claims.request_type.as_deref();
     if step == Some(ChangeEmailStep::Confirmation.request_type()) {
         let token = verification::issue_change_email_token(
@@ -152,13 +157,7 @@ async fn change_of_email(
             ..user
         };
         if state.mailer.enabled() {
-            emails::send_change_email_verification(
-                state,
-                &recipient,
-                &token,
-                callback_url.as_deref(),
-            )
-            .await;
+            emails::send_verification_link(state, &recipient, &token, callback_url).await;
         }
         shared::tracing::info!("change of email confirmed; verification mailed to the new address");
         return Ok(done(ok_json(&json!({ "status": true }))));
@@ -174,7 +173,7 @@ async fn change_of_email(
     };
     shared::tracing::info!(legacy, "email changed");
     if legacy && state.mailer.enabled() {
-        emails::send_verification(state, &moved, callback_url.as_deref()).await;
+        emails::send_verification(state, &moved, callback_url).await;
     }
     let mut response = ok_json(&json!({ "status": true, "user": moved }));
     if let Some(session) = signed_in {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::errors::{unsupported_media_type, validation_error};
 use crate::Request;
 use crate::error::{Error, Result};
-use crate::http::body_bytes;
+use crate::http::{body_bytes, query_param};
 
 /// A route's body: its zod schema as a field list, and the struct it deserialises into once
 /// valid. The struct's serde names must be the fields' names (a test per route reads every
@@ -30,13 +30,37 @@ pub trait Schema: DeserializeOwned {
 /// Reads, validates and deserialises the request's body as Better Auth would: a
 /// `VALIDATION_ERROR` with every issue, 415 for a type it does not parse, 413 when too large.
 pub fn parse<T: Schema>(request: &Request) -> Result<T> {
-    let object = validate(read_body(request)?, T::FIELDS, T::RECORD_ISSUE)?;
+    into_struct(validate(read_body(request)?, T::FIELDS, T::RECORD_ISSUE)?)
+}
+
+fn into_struct<T: Schema>(object: Map<String, Value>) -> Result<T> {
     // Validation has checked every field's type, so this only fails when the struct and its
     // field list disagree: a bug. serde's message could quote a password, so it is not kept.
     serde_json::from_value(Value::Object(object)).map_err(|_| {
         Error::internal(format!(
             "{}: a validated body does not fit its struct",
             std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// [`parse`] for a route whose client usually sends no body at all (sign-out, delete-user
+/// without arguments): an empty body reads as `{}`, so every field of `T` is absent.
+pub fn parse_optional<T: Schema>(request: &Request) -> Result<T> {
+    let body = if body_bytes(request)?.is_empty() {
+        Some(Value::Object(Map::new()))
+    } else {
+        read_body(request)?
+    };
+    into_struct(validate(body, T::FIELDS, T::RECORD_ISSUE)?)
+}
+
+/// A required query parameter, or zod's issue for it (`[query.token] Invalid input: expected
+/// string, received undefined`), as the mailed-link routes validate their query.
+pub fn required_query(request: &Request, name: &str) -> Result<String> {
+    query_param(request, name).ok_or_else(|| {
+        validation_error(format!(
+            "[query.{name}] Invalid input: expected string, received undefined"
         ))
     })
 }

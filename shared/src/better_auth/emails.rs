@@ -101,18 +101,9 @@ pub async fn send_verification(state: &State, user: &User, callback_url: Option<
     send_verification_link(state, user, &token, callback_url).await;
 }
 
-/// Mails the verification link of a change of email to the new address (`user.email` is it):
-/// opening it moves the account there.
-pub async fn send_change_email_verification(
-    state: &State,
-    user: &User,
-    token: &str,
-    callback_url: Option<&str>,
-) {
-    send_verification_link(state, user, token, callback_url).await;
-}
-
-async fn send_verification_link(
+/// Mails a verification link carrying `token` to `user.email`: the plain link, or the one of
+/// a change of email (then `user.email` is the new address, and opening it moves the account).
+pub async fn send_verification_link(
     state: &State,
     user: &User,
     token: &str,
@@ -153,9 +144,7 @@ pub async fn send_change_email_confirmation(
         lifetime,
     );
     let url = verify_email_url(state, &token, callback_url);
-    let mut mail = CHANGE_EMAIL.render(user, &url, lifetime);
-    mail.text = mail.text.replace("{{new_email}}", new_email);
-    mail.html = mail.html.replace("{{new_email}}", &escape_html(new_email));
+    let mail = CHANGE_EMAIL.render_with(user, &url, lifetime, &[("new_email", new_email)]);
     state.mailer.send(&mail).await;
 }
 
@@ -180,15 +169,31 @@ pub async fn send_delete_account_verification(
 }
 
 impl Template {
-    /// Fills in the placeholders. Three fixed `{{…}}` names need no template engine; the HTML
-    /// gets its values escaped, the text does not.
+    /// Fills in the placeholders every mail has.
     fn render(&self, user: &User, url: &str, lifetime: Duration) -> Mail {
+        self.render_with(user, url, lifetime, &[])
+    }
+
+    /// Fills in `{{name}}`, `{{url}}`, `{{expires_in}}` and a mail's own `extra` placeholders
+    /// (`("new_email", …)` for `{{new_email}}`). A few fixed names need no template engine; the
+    /// HTML gets its values escaped, the text does not.
+    fn render_with(
+        &self,
+        user: &User,
+        url: &str,
+        lifetime: Duration,
+        extra: &[(&str, &str)],
+    ) -> Mail {
         let expires_in = describe(lifetime);
         let fill = |template: &str, escape: fn(&str) -> String| {
-            template
+            let mut text = template
                 .replace("{{name}}", &escape(&user.name))
                 .replace("{{url}}", &escape(url))
-                .replace("{{expires_in}}", &expires_in)
+                .replace("{{expires_in}}", &expires_in);
+            for (name, value) in extra {
+                text = text.replace(&format!("{{{{{name}}}}}"), &escape(value));
+            }
+            text
         };
         let text = fill(self.text, str::to_owned);
         let (subject, body) = text
@@ -238,16 +243,35 @@ mod tests {
     fn every_template_has_a_subject_and_the_link_in_both_versions() {
         let url = "https://api.example.com/api/auth/verify-email?token=t&callbackURL=%2F";
         for template in [RESET_PASSWORD, VERIFY_EMAIL, CHANGE_EMAIL, DELETE_ACCOUNT] {
-            let mail = template.render(&user("Ada"), url, Duration::from_secs(3600));
+            let mail = template.render_with(
+                &user("Ada"),
+                url,
+                Duration::from_secs(3600),
+                &[("new_email", "ada@new.example")],
+            );
             assert!(!mail.subject.is_empty());
             assert!(mail.text.contains(url), "{}", mail.text);
             assert!(mail.html.contains(&escape_html(url)), "{}", mail.html);
             assert!(mail.text.contains("1 hour") && mail.html.contains("1 hour"));
-            // `{{new_email}}` is filled in by send_change_email_confirmation.
-            let unfilled = |text: &str| text.replace("{{new_email}}", "").contains("{{");
-            assert!(!unfilled(&mail.text) && !unfilled(&mail.html));
+            assert!(!mail.text.contains("{{") && !mail.html.contains("{{"));
             assert_eq!(mail.to, "ada@example.com");
         }
+    }
+
+    #[test]
+    fn the_change_of_email_confirmation_names_the_new_address_escaped_in_html() {
+        let mail = CHANGE_EMAIL.render_with(
+            &user("Ada"),
+            "https://x/y",
+            Duration::from_secs(3600),
+            &[("new_email", "a&b@new.example")],
+        );
+        assert!(mail.text.contains("to a&b@new.example."), "{}", mail.text);
+        assert!(
+            mail.html.contains("to a&amp;b@new.example."),
+            "{}",
+            mail.html
+        );
     }
 
     #[test]

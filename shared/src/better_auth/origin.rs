@@ -94,6 +94,17 @@ pub fn check_callback_url(config: &Config, callback_url: &str) -> Result<()> {
     check_target(config, callback_url, INVALID_CALLBACK_URL)
 }
 
+/// The `callbackURL` query parameter of a mailed link (verify-email, delete-user/callback),
+/// checked: `None` when absent or empty.
+pub fn query_callback_url(config: &Config, request: &Request) -> Result<Option<String>> {
+    let callback_url =
+        crate::http::query_param(request, "callbackURL").filter(|url| !url.is_empty());
+    if let Some(url) = &callback_url {
+        check_callback_url(config, url)?;
+    }
+    Ok(callback_url)
+}
+
 /// `redirectTo` (request-password-reset) is checked like a `callbackURL`, with its own code.
 pub fn check_redirect_url(config: &Config, redirect_to: &str) -> Result<()> {
     check_target(config, redirect_to, INVALID_REDIRECT_URL)

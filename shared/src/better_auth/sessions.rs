@@ -107,11 +107,14 @@ fn session_from(row: &Row) -> Session {
     }
 }
 
+/// `insert into "session" (…columns…)`, for every statement that creates a session (here, and
+/// in sign-up's and change-password's single statements in [`super::users`]).
+pub(super) const INSERT_SESSION: &str = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")"#;
+
 pub async fn insert_session(db: &Database, session: &Session) -> Result<()> {
-    let sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
-                 values ($1, $2, $3, $4, $4, $5, $6, $7)"#;
+    let sql = format!("{INSERT_SESSION} values ($1, $2, $3, $4, $4, $5, $6, $7)");
     db.query(
-        sql,
+        &sql,
         &[
             (&session.id, Type::TEXT),
             (&session.expires_at.0, Type::TIMESTAMPTZ),
@@ -202,6 +205,15 @@ pub fn credential(request: &Request, config: &Config) -> Credential {
     })
 }
 
+/// A request's live session and its user (and whether it came as a bearer token), as Better
+/// Auth's session middlewares hand them on.
+#[derive(Debug, Clone)]
+pub struct Active {
+    pub session: Session,
+    pub user: User,
+    pub via_bearer: bool,
+}
+
 /// The current session of a request, as get-session and token read it.
 // Built once per request and matched at once: boxing the large variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
@@ -210,11 +222,7 @@ pub enum Lookup {
     Anonymous,
     /// A credential whose session is gone or expired (an expired row is deleted).
     Dead,
-    Active {
-        session: Session,
-        user: User,
-        via_bearer: bool,
-    },
+    Active(Active),
 }
 
 /// Finds the request's session: one round trip, plus one to delete an expired row.
@@ -228,24 +236,16 @@ pub async fn current_session(state: &State, request: &Request) -> Result<Lookup>
             delete_session(&state.db, &session.token).await?;
             Ok(Lookup::Dead)
         }
-        Some((session, user)) => Ok(Lookup::Active {
+        Some((session, user)) => Ok(Lookup::Active(Active {
             session,
             user,
             via_bearer,
-        }),
+        })),
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The gates of the account routes
-
-/// A request's live session and its user, as Better Auth's session middlewares hand them on.
-#[derive(Debug, Clone)]
-pub struct Active {
-    pub session: Session,
-    pub user: User,
-    pub via_bearer: bool,
-}
 
 /// Better Auth's `sessionMiddleware` and `sensitiveSessionMiddleware`: a live session, or 401
 /// `UNAUTHORIZED`. The two differ only in whether a cookie cache may answer; there is none
@@ -253,15 +253,7 @@ pub struct Active {
 /// session forward: the client re-fetches get-session after every account call, which does.
 pub async fn require_session(state: &State, request: &Request) -> Result<Active> {
     match current_session(state, request).await? {
-        Lookup::Active {
-            session,
-            user,
-            via_bearer,
-        } => Ok(Active {
-            session,
-            user,
-            via_bearer,
-        }),
+        Lookup::Active(active) => Ok(active),
         Lookup::Anonymous | Lookup::Dead => Err(super::errors::UNAUTHORIZED.into()),
     }
 }

@@ -7,7 +7,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Type;
 
 use super::ids::random_id;
-use super::sessions::Session;
+use super::sessions::{INSERT_SESSION, Session};
 use crate::db::Database;
 use crate::error::Result;
 
@@ -110,7 +110,7 @@ pub async fn insert_user(
             ]);
             format!(
                 r#"{user_and_account}, new_account as ({account})
-        insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+        {INSERT_SESSION}
         select $8, $9, $10, $13, $13, $11, $12, "id" from new_user"#
             )
         }
@@ -226,7 +226,7 @@ pub async fn change_password(
             let sql = format!(
                 r#"with updated as ({update} returning 1),
                    revoked as (delete from "session" where "userId" = $1)
-                   insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+                   {INSERT_SESSION}
                    values ($3, $4, $5, $6, $6, $7, $8, $1)"#
             );
             db.query(

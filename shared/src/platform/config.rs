@@ -142,19 +142,14 @@ impl Config {
             fetch_optional_secret(env, "SECRET_ARN"),
             fetch_optional_secret(env, "AUTH_SECRET_ARN")
         );
-        let (stack_secret, auth_secret) = (stack_secret?, auth_secret?);
-        let secret_json = match auth_secret {
-            None => stack_secret,
-            Some(auth) => {
-                let mut values = match &stack_secret {
-                    Some(text) => parse_secret_json(text)?,
-                    None => HashMap::new(),
-                };
-                values.insert("BETTER_AUTH_SECRET".to_owned(), auth_secret_value(&auth)?);
-                Some(serde_json::to_string(&values).expect("a map of strings serialises"))
-            }
+        let mut from_secret = match stack_secret? {
+            Some(text) => parse_secret_json(&text)?,
+            None => HashMap::new(),
         };
-        Self::from_sources(env, secret_json.as_deref())
+        if let Some(auth) = auth_secret? {
+            from_secret.insert("BETTER_AUTH_SECRET".to_owned(), auth_secret_value(&auth)?);
+        }
+        Self::from_values(env, &from_secret)
     }
 
     /// Builds the configuration from an environment map and, optionally, the secret's JSON
@@ -163,10 +158,18 @@ impl Config {
         env: &HashMap<String, String>,
         secret_json: Option<&str>,
     ) -> Result<Self, ConfigError> {
-        let from_secret: HashMap<String, String> = match secret_json {
+        let from_secret = match secret_json {
             Some(text) => parse_secret_json(text)?,
             None => HashMap::new(),
         };
+        Self::from_values(env, &from_secret)
+    }
+
+    /// [`Config::from_sources`] with the secret's values already read.
+    fn from_values(
+        env: &HashMap<String, String>,
+        from_secret: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
         let lookup = |name: &'static str| -> Option<String> {
             from_secret
                 .get(name)

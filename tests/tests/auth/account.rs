@@ -39,13 +39,13 @@ async fn user_exists(app: &TestApp, user_id: &str) -> bool {
 async fn update_user_changes_name_and_image_answers_status_and_sends_the_cookie_again() {
     let app = app().await;
     let who = sign_up(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "update-user",
-            &who.cookie,
-            json!({"name": "Ada King", "image": "https://example.com/ada.png", "unknown": 1}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "update-user",
+        &who.cookie,
+        json!({"name": "Ada King", "image": "https://example.com/ada.png", "unknown": 1}),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(response.raw_body, r#"{"status":true}"#);
     assert_eq!(cookie_pair(&response, SESSION_COOKIE), who.cookie);
@@ -62,13 +62,7 @@ async fn update_user_changes_name_and_image_answers_status_and_sends_the_cookie_
     assert_eq!(session.body["user"]["name"], "Ada King");
 
     // `image: null` clears the image and leaves the name.
-    let response = app
-        .call(account_request(
-            "update-user",
-            &who.cookie,
-            json!({"image": null}),
-        ))
-        .await;
+    let response = call_account(&app, "update-user", &who.cookie, json!({"image": null})).await;
     assert_eq!(response.status, 200);
     assert_eq!(profile(&app, &who.user_id).await.1, None);
     assert_eq!(profile(&app, &who.user_id).await.0, "Ada King");
@@ -88,13 +82,7 @@ async fn update_user_keeps_a_short_session_short() {
         cookie_pair(&short, SESSION_COOKIE),
         cookie_pair(&short, DONT_REMEMBER_COOKIE)
     );
-    let response = app
-        .call(account_request(
-            "update-user",
-            &cookies,
-            json!({"name": "Ada"}),
-        ))
-        .await;
+    let response = call_account(&app, "update-user", &cookies, json!({"name": "Ada"})).await;
     assert_eq!(response.status, 200);
     let session_cookie = response.set_cookie(SESSION_COOKIE).unwrap();
     assert!(!session_cookie.contains("Max-Age"), "{session_cookie}");
@@ -137,13 +125,13 @@ async fn update_user_refuses_email_empty_changes_wrong_types_and_strangers_and_c
         "VALIDATION_ERROR",
         "[body] Invalid input: expected record, received array",
     );
-    let stranger = app
-        .call(account_request(
-            "update-user",
-            "better-auth.session_token=forged",
-            json!({"name": "Mallory"}),
-        ))
-        .await;
+    let stranger = call_account(
+        &app,
+        "update-user",
+        "better-auth.session_token=forged",
+        json!({"name": "Mallory"}),
+    )
+    .await;
     assert_error(&stranger, 401, "UNAUTHORIZED", "Unauthorized");
     let foreign = app
         .call(
@@ -163,13 +151,13 @@ async fn change_password_keeps_other_sessions_unless_asked_and_the_new_password_
     let app = app().await;
     let who = sign_up(&app, "ada@example.com").await;
     let laptop = sign_in(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "change-password",
-            &who.cookie,
-            json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "change-password",
+        &who.cookie,
+        json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(response.body["token"], json!(null));
     assert_eq!(keys(&response.body["user"]), USER_KEYS);
@@ -193,13 +181,9 @@ async fn change_password_with_revoke_other_sessions_ends_every_session_and_issue
     let app = app().await;
     let who = sign_up(&app, "ada@example.com").await;
     let laptop = sign_in(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "change-password",
+    let response = call_account(&app, "change-password",
             &who.cookie,
-            json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD, "revokeOtherSessions": true}),
-        ))
-        .await;
+            json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD, "revokeOtherSessions": true})).await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     let token = response.body["token"]
         .as_str()
@@ -257,13 +241,13 @@ async fn change_password_refuses_a_wrong_current_password_and_bad_new_ones_and_c
         "VALIDATION_ERROR",
         "[body.currentPassword] Invalid input: expected string, received undefined; [body.revokeOtherSessions] Invalid input: expected boolean, received string",
     );
-    let stranger = app
-        .call(account_request(
-            "change-password",
-            "better-auth.session_token=forged",
-            json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}),
-        ))
-        .await;
+    let stranger = call_account(
+        &app,
+        "change-password",
+        "better-auth.session_token=forged",
+        json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}),
+    )
+    .await;
     assert_error(&stranger, 401, "UNAUTHORIZED", "Unauthorized");
     let hash_after = app
         .database
@@ -283,11 +267,12 @@ async fn a_user_without_a_credential_account_gets_credential_account_not_found()
     let who = sign_up(&app, "ada@example.com").await;
     app.database.execute(r#"delete from "account""#, &[]).await;
     assert_error(
-        &app.call(account_request(
+        &call_account(
+            &app,
             "change-password",
             &who.cookie,
             json!({"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}),
-        ))
+        )
         .await,
         400,
         "CREDENTIAL_ACCOUNT_NOT_FOUND",
@@ -322,11 +307,12 @@ async fn change_email_is_off_by_default() {
     let app = app().await;
     let who = sign_up(&app, "ada@example.com").await;
     assert_error(
-        &app.call(account_request(
+        &call_account(
+            &app,
             "change-email",
             &who.cookie,
             json!({"newEmail": "ada@new.example"}),
-        ))
+        )
         .await,
         400,
         "CHANGE_EMAIL_DISABLED",
@@ -341,13 +327,13 @@ async fn a_verified_user_confirms_at_the_old_address_then_verifies_the_new_one()
     app.database
         .execute(r#"update "user" set "emailVerified" = true"#, &[])
         .await;
-    let response = app
-        .call(account_request(
-            "change-email",
-            &who.cookie,
-            json!({"newEmail": "Ada@New.Example", "callbackURL": "http://localhost:3000/settings"}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "change-email",
+        &who.cookie,
+        json!({"newEmail": "Ada@New.Example", "callbackURL": "http://localhost:3000/settings"}),
+    )
+    .await;
     assert_eq!(
         (response.status, response.raw_body.as_str()),
         (200, r#"{"status":true}"#)
@@ -417,19 +403,16 @@ async fn a_verified_user_confirms_at_the_old_address_then_verifies_the_new_one()
 async fn without_the_confirmation_option_the_new_address_gets_the_verification_at_once() {
     let app = app_with_options(r#"{"user":{"changeEmail":{"enabled":true}}}"#).await;
     let who = sign_up(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "change-email",
-            &who.cookie,
-            json!({"newEmail": "ada@new.example"}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "change-email",
+        &who.cookie,
+        json!({"newEmail": "ada@new.example"}),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(app.mails().len(), 1);
-    let link = app.last_mail_to("ada@new.example")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = mailed_link(&app, "ada@new.example");
     assert!(link.ends_with("&callbackURL=%2F"), "{link}");
     // Called without a callbackURL (authClient.verifyEmail), the answer has the moved user.
     let token = query_token_of(&link);
@@ -460,21 +443,18 @@ async fn an_unverified_user_moves_at_once_with_update_email_without_verification
     )
     .await;
     let who = sign_up(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "change-email",
-            &who.cookie,
-            json!({"newEmail": "ada@new.example"}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "change-email",
+        &who.cookie,
+        json!({"newEmail": "ada@new.example"}),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(cookie_pair(&response, SESSION_COOKIE), who.cookie);
     assert_eq!(profile(&app, &who.user_id).await.2, "ada@new.example");
     // And a plain verification link for the new address.
-    let link = app.last_mail_to("ada@new.example")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = mailed_link(&app, "ada@new.example");
     let (_, claims) = jwt_parts(&query_token_of(&link));
     assert_eq!(keys(&claims), ["email", "userId", "iat", "exp"]);
     let verified = app.call(open_link("verify-email", &link)).await;
@@ -488,13 +468,13 @@ async fn change_email_to_a_taken_address_answers_the_same_and_mails_nothing() {
     let app = app_with_options(ACCOUNT_OPTIONS).await;
     let who = sign_up(&app, "ada@example.com").await;
     sign_up(&app, "grace@example.com").await;
-    let response = app
-        .call(account_request(
-            "change-email",
-            &who.cookie,
-            json!({"newEmail": "GRACE@example.com"}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "change-email",
+        &who.cookie,
+        json!({"newEmail": "GRACE@example.com"}),
+    )
+    .await;
     assert_eq!(
         (response.status, response.raw_body.as_str()),
         (200, r#"{"status":true}"#)
@@ -541,13 +521,13 @@ async fn without_mail_change_email_says_verification_is_not_enabled() {
     ])
     .await;
     let who = sign_up(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "change-email",
-            &who.cookie,
-            json!({"newEmail": "ada@new.example"}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "change-email",
+        &who.cookie,
+        json!({"newEmail": "ada@new.example"}),
+    )
+    .await;
     assert_eq!(
         (response.status, response.raw_body.as_str()),
         (400, r#"{"message":"Verification email isn't enabled"}"#)
@@ -559,16 +539,14 @@ async fn a_change_of_email_link_opened_by_another_signed_in_user_is_refused() {
     let app = app_with_options(r#"{"user":{"changeEmail":{"enabled":true}}}"#).await;
     let who = sign_up(&app, "ada@example.com").await;
     let grace = sign_up(&app, "grace@example.com").await;
-    app.call(account_request(
+    call_account(
+        &app,
         "change-email",
         &who.cookie,
         json!({"newEmail": "ada@new.example"}),
-    ))
+    )
     .await;
-    let link = app.last_mail_to("ada@new.example")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = mailed_link(&app, "ada@new.example");
     let response = app
         .call(open_link("verify-email", &link).cookie(&grace.cookie))
         .await;
@@ -584,13 +562,13 @@ async fn a_change_of_email_link_opened_by_another_signed_in_user_is_refused() {
 async fn delete_user_is_a_bare_404_unless_enabled() {
     let app = app().await;
     let who = sign_up(&app, "ada@example.com").await;
-    let response = app
-        .call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"password": PASSWORD}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "delete-user",
+        &who.cookie,
+        json!({"password": PASSWORD}),
+    )
+    .await;
     assert_eq!(response.status, 404);
     assert_eq!(response.raw_body, "");
     assert!(user_exists(&app, &who.user_id).await);
@@ -618,23 +596,23 @@ async fn delete_user_with_the_password_deletes_the_user_sessions_accounts_and_ta
         .await;
     assert_eq!(created.status, 201, "{}", created.raw_body);
 
-    let wrong = app
-        .call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"password": "not my password"}),
-        ))
-        .await;
+    let wrong = call_account(
+        &app,
+        "delete-user",
+        &who.cookie,
+        json!({"password": "not my password"}),
+    )
+    .await;
     assert_error(&wrong, 400, "INVALID_PASSWORD", "Invalid password");
     assert!(user_exists(&app, &who.user_id).await);
 
-    let response = app
-        .call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"password": PASSWORD}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "delete-user",
+        &who.cookie,
+        json!({"password": PASSWORD}),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.raw_body);
     assert_eq!(
         response.raw_body,
@@ -685,8 +663,7 @@ async fn without_a_password_delete_user_needs_a_fresh_session() {
     let who = sign_up(&app, "ada@example.com").await;
     age_sessions(&app, 25).await;
     assert_error(
-        &app.call(account_request("delete-user", &who.cookie, json!({})))
-            .await,
+        &call_account(&app, "delete-user", &who.cookie, json!({})).await,
         400,
         "SESSION_EXPIRED",
         "Session expired. Re-authenticate to perform this action.",
@@ -710,22 +687,19 @@ async fn with_the_verification_option_delete_user_mails_a_link_that_deletes_wher
     .await;
     let who = sign_up(&app, "ada@example.com").await;
     let grace = sign_up(&app, "grace@example.com").await;
-    let response = app
-        .call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"password": PASSWORD, "callbackURL": "http://localhost:3000/goodbye"}),
-        ))
-        .await;
+    let response = call_account(
+        &app,
+        "delete-user",
+        &who.cookie,
+        json!({"password": PASSWORD, "callbackURL": "http://localhost:3000/goodbye"}),
+    )
+    .await;
     assert_eq!(
         response.raw_body,
         r#"{"success":true,"message":"Verification email sent"}"#
     );
     assert!(user_exists(&app, &who.user_id).await);
-    let link = app.last_mail_to("ada@example.com")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = mailed_link(&app, "ada@example.com");
     let token = query_token_of(&link);
     assert_eq!(
         link,
@@ -778,24 +752,17 @@ async fn a_mailed_deletion_token_also_works_in_the_body_once() {
     )
     .await;
     let who = sign_up(&app, "ada@example.com").await;
-    app.call(account_request("delete-user", &who.cookie, json!({})))
-        .await;
-    let token = query_token_of(app.last_mail_to("ada@example.com")["url"].as_str().unwrap());
-    let wrong = app
-        .call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"token": "0".repeat(32)}),
-        ))
-        .await;
+    call_account(&app, "delete-user", &who.cookie, json!({})).await;
+    let token = query_token_of(&mailed_link(&app, "ada@example.com"));
+    let wrong = call_account(
+        &app,
+        "delete-user",
+        &who.cookie,
+        json!({"token": "0".repeat(32)}),
+    )
+    .await;
     assert_error(&wrong, 404, "INVALID_TOKEN", "Invalid token");
-    let response = app
-        .call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"token": token}),
-        ))
-        .await;
+    let response = call_account(&app, "delete-user", &who.cookie, json!({"token": token})).await;
     assert_eq!(
         response.raw_body,
         r#"{"success":true,"message":"User deleted"}"#
@@ -807,31 +774,27 @@ async fn a_mailed_deletion_token_also_works_in_the_body_once() {
 async fn delete_user_refuses_strangers_bad_input_and_untrusted_callbacks() {
     let app = app_with_options(ACCOUNT_OPTIONS).await;
     let who = sign_up(&app, "ada@example.com").await;
-    let stranger = app
-        .call(account_request(
-            "delete-user",
-            "better-auth.session_token=forged",
-            json!({"password": PASSWORD}),
-        ))
-        .await;
+    let stranger = call_account(
+        &app,
+        "delete-user",
+        "better-auth.session_token=forged",
+        json!({"password": PASSWORD}),
+    )
+    .await;
     assert_error(&stranger, 401, "UNAUTHORIZED", "Unauthorized");
     assert_error(
-        &app.call(account_request(
-            "delete-user",
-            &who.cookie,
-            json!({"password": 5}),
-        ))
-        .await,
+        &call_account(&app, "delete-user", &who.cookie, json!({"password": 5})).await,
         400,
         "VALIDATION_ERROR",
         &wrong_type_message("password", "number"),
     );
     assert_error(
-        &app.call(account_request(
+        &call_account(
+            &app,
             "delete-user",
             &who.cookie,
             json!({"callbackURL": "https://evil.example/"}),
-        ))
+        )
         .await,
         403,
         "INVALID_CALLBACK_URL",

@@ -35,11 +35,6 @@ fn verify_link(token: &str, callback_url: Option<&str>) -> Fixture {
         .query(&query)
 }
 
-/// The link of the newest mail to `email`.
-fn mailed_link(app: &TestApp, email: &str) -> String {
-    app.last_mail_to(email)["url"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn an_anonymous_request_mails_an_unverified_user_a_link_with_better_auths_token() {
     let app = app().await;

@@ -172,10 +172,7 @@ async fn send_verification_email_costs_two_round_trips_and_verify_email_two() {
     ))
     .await;
     assert_eq!(app.take_round_trips(), 2, "rate limit + user");
-    let link = app.last_mail_to("ada@example.com")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = mailed_link(&app, "ada@example.com");
     app.take_round_trips();
     let response = app.call(open_link("verify-email", &link)).await;
     assert_eq!(response.status, 302);
@@ -205,10 +202,7 @@ async fn verify_email_with_auto_sign_in_costs_one_more_round_trip_for_the_sessio
     )
     .await;
     sign_up(&app, "ada@example.com").await;
-    let link = app.last_mail_to("ada@example.com")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = mailed_link(&app, "ada@example.com");
     app.take_round_trips();
     let response = app.call(open_link("verify-email", &link)).await;
     assert_eq!(response.status, 302);
@@ -310,4 +304,64 @@ async fn list_sessions_and_revoke_sessions_cost_two_round_trips() {
         .await;
     assert_eq!(response.status, 200);
     assert_eq!(app.take_round_trips(), 2, "session + delete");
+}
+
+#[tokio::test]
+async fn the_change_of_email_links_cost_two_and_three_round_trips() {
+    let app = app_with_options(ACCOUNT_OPTIONS).await;
+    let who = sign_up(&app, "ada@example.com").await;
+    app.database
+        .execute(r#"update "user" set "emailVerified" = true"#, &[])
+        .await;
+    let asked = call_account(
+        &app,
+        "change-email",
+        &who.cookie,
+        serde_json::json!({"newEmail": "ada@new.example"}),
+    )
+    .await;
+    assert_eq!(asked.status, 200, "{}", asked.raw_body);
+    let confirmation = mailed_link(&app, "ada@example.com");
+    app.take_round_trips();
+    let confirmed = app
+        .call(open_link("verify-email", &confirmation).cookie(&who.cookie))
+        .await;
+    assert_eq!(confirmed.status, 302, "{}", confirmed.raw_body);
+    assert_eq!(app.take_round_trips(), 2, "user + session");
+    let verification = mailed_link(&app, "ada@new.example");
+    let moved = app
+        .call(open_link("verify-email", &verification).cookie(&who.cookie))
+        .await;
+    assert_eq!(moved.status, 302, "{}", moved.raw_body);
+    assert_eq!(app.take_round_trips(), 3, "user + session + move");
+}
+
+#[tokio::test]
+async fn delete_user_costs_two_round_trips_with_a_fresh_session_and_with_the_mail() {
+    let fresh = app_with_options(ACCOUNT_OPTIONS).await;
+    let who = sign_up(&fresh, "ada@example.com").await;
+    fresh.take_round_trips();
+    let response = call_account(&fresh, "delete-user", &who.cookie, serde_json::json!({})).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    assert_eq!(fresh.take_round_trips(), 2, "session + delete");
+
+    let mailing = app_with_options(
+        r#"{"user":{"deleteUser":{"enabled":true,"sendDeleteAccountVerification":true}}}"#,
+    )
+    .await;
+    let who = sign_up(&mailing, "ada@example.com").await;
+    mailing.take_round_trips();
+    let response = call_account(&mailing, "delete-user", &who.cookie, serde_json::json!({})).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    assert_eq!(mailing.take_round_trips(), 2, "session + token row");
+    let link = mailed_link(&mailing, "ada@example.com");
+    let deleted = mailing
+        .call(open_link("delete-user-callback", &link).cookie(&who.cookie))
+        .await;
+    assert_eq!(deleted.status, 302, "{}", deleted.raw_body);
+    assert_eq!(
+        mailing.take_round_trips(),
+        3,
+        "session + spend the token + delete"
+    );
 }

@@ -128,30 +128,23 @@ async fn revoke_session_ends_one_of_the_callers_sessions_and_never_anyone_elses(
 async fn revoke_session_refuses_bad_input_and_strangers_and_changes_nothing() {
     let app = app().await;
     let [ada, laptop, _] = three_devices(&app, "ada@example.com").await;
-    let missing = app
-        .call(account_request("revoke-session", &ada.cookie, json!({})))
-        .await;
+    let missing = call_account(&app, "revoke-session", &ada.cookie, json!({})).await;
     assert_error(
         &missing,
         400,
         "VALIDATION_ERROR",
         "[body.token] Invalid input: expected string, received undefined",
     );
-    let wrong_type = app
-        .call(account_request(
-            "revoke-session",
-            &ada.cookie,
-            json!({"token": ["x"]}),
-        ))
-        .await;
+    let wrong_type =
+        call_account(&app, "revoke-session", &ada.cookie, json!({"token": ["x"]})).await;
     assert_eq!(wrong_type.status, 400);
-    let stranger = app
-        .call(account_request(
-            "revoke-session",
-            "better-auth.session_token=forged",
-            json!({"token": laptop.token}),
-        ))
-        .await;
+    let stranger = call_account(
+        &app,
+        "revoke-session",
+        "better-auth.session_token=forged",
+        json!({"token": laptop.token}),
+    )
+    .await;
     assert_error(&stranger, 401, "UNAUTHORIZED", "Unauthorized");
     let foreign = app
         .call(
@@ -172,13 +165,7 @@ async fn revoke_other_sessions_keeps_only_the_callers() {
     let app = app().await;
     let [ada, laptop, phone] = three_devices(&app, "ada@example.com").await;
     let grace = sign_up(&app, "grace@example.com").await;
-    let response = app
-        .call(account_request(
-            "revoke-other-sessions",
-            &laptop.cookie,
-            json!({}),
-        ))
-        .await;
+    let response = call_account(&app, "revoke-other-sessions", &laptop.cookie, json!({})).await;
     assert_eq!(
         (response.status, response.raw_body.as_str()),
         (200, r#"{"status":true}"#)
@@ -208,9 +195,7 @@ async fn revoke_sessions_ends_every_session_of_the_caller_and_only_theirs() {
     assert_eq!(response.set_cookies(), CLEARING_COOKIES);
     assert!(session_tokens(&app, &ada.user_id).await.is_empty());
     assert!(is_signed_in(&app, &grace.cookie).await);
-    let again = app
-        .call(account_request("revoke-sessions", &ada.cookie, json!({})))
-        .await;
+    let again = call_account(&app, "revoke-sessions", &ada.cookie, json!({})).await;
     assert_error(&again, 401, "UNAUTHORIZED", "Unauthorized");
 }
 

@@ -71,7 +71,18 @@ function useCall() {
       {error}
     </p>
   );
-  return { busy, done, run, alert };
+  /** Under a form: the call's error, or once it succeeded, `notice`. */
+  const outcome = (notice: React.ReactNode) => (
+    <>
+      {alert}
+      {done && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+    </>
+  );
+  return { busy, done, run, alert, outcome };
 }
 
 /** A titled part of the page (a region named by its heading, which is how the tests find it). */
@@ -86,7 +97,7 @@ function Section({ title, children }: { title: string; children: React.ReactNode
 }
 
 function Name({ name }: { name: string }) {
-  const { busy, done, run, alert } = useCall();
+  const { busy, run, outcome } = useCall();
   return (
     <Section title="Name">
       <form
@@ -100,12 +111,7 @@ function Name({ name }: { name: string }) {
           Name
           <input name="name" defaultValue={name} autoComplete="name" required />
         </label>
-        {alert}
-        {done && (
-          <p className="notice" role="status">
-            Your name was saved.
-          </p>
-        )}
+        {outcome("Your name was saved.")}
         <button type="submit" disabled={busy}>
           Save name
         </button>
@@ -116,7 +122,7 @@ function Name({ name }: { name: string }) {
 
 function Email({ email }: { email: string }) {
   const params = useSearchParams();
-  const { busy, done, run, alert } = useCall();
+  const { busy, run, outcome } = useCall();
   const [sentTo, setSentTo] = useState("");
   // The mailed link opens the API's /api/auth/verify-email, which moves the account and redirects to callbackURL
   // (/settings?changed=email), or to callbackURL&error=CODE when the link is spent or expired.
@@ -145,11 +151,8 @@ function Email({ email }: { email: string }) {
           New email
           <input name="email" type="email" autoComplete="email" required />
         </label>
-        {alert}
-        {done && (
-          <p className="notice" role="status">
-            Check your inbox: we sent a link to {sentTo}. Your address changes to it when you open the link.
-          </p>
+        {outcome(
+          <>Check your inbox: we sent a link to {sentTo}. Your address changes to it when you open the link.</>,
         )}
         <button type="submit" disabled={busy}>
           Change email
@@ -160,7 +163,7 @@ function Email({ email }: { email: string }) {
 }
 
 function Password() {
-  const { busy, done, run, alert } = useCall();
+  const { busy, run, outcome } = useCall();
   return (
     <Section title="Password">
       <form
@@ -191,12 +194,7 @@ function Password() {
           <input name="revokeOtherSessions" type="checkbox" />
           Sign out other devices
         </label>
-        {alert}
-        {done && (
-          <p className="notice" role="status">
-            Your password was changed.
-          </p>
-        )}
+        {outcome("Your password was changed.")}
         <button type="submit" disabled={busy}>
           Change password
         </button>
