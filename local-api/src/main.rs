@@ -91,7 +91,11 @@ async fn serve() -> Result<(), BoxError> {
 
 async fn run(env: HashMap<String, String>, port: u16) -> Result<(), BoxError> {
     let config = Config::from_sources(&env, None)?;
-    let applied = migrations::run(&ConnectOptions::from_url(config.database_url.expose())?).await?;
+    let applied = migrations::run(
+        &ConnectOptions::from_url(config.database_url.expose())?,
+        config.user_fields(),
+    )
+    .await?;
     tracing::info!(applied = ?applied, "migrations up to date");
 
     let template = Template::parse(local_api::TEMPLATE_YAML, |parameter| match parameter {

@@ -74,6 +74,15 @@ impl TestApp {
         )];
         let settings: Vec<(&str, &str)> = outbox_setting.iter().chain(overrides).copied().collect();
         let state = Arc::new(test_state(&database.url_via_port(counter.port()), &settings).await);
+        // The template database has no additional-field columns: add this app's, as the
+        // migrate function does on deploy (directly, so the round-trip counter stays at 0).
+        let fields = state.config.user_fields();
+        if !fields.is_empty() {
+            let direct = shared::db::ConnectOptions::from_url(&database.url()).unwrap();
+            shared::migrations::run(&direct, fields)
+                .await
+                .expect("additional-field columns");
+        }
         TestApp {
             state,
             database,

@@ -80,7 +80,7 @@ fn start_server() -> Server {
             .await
             .expect("create template database");
         let template_url = with_database(&admin_url, &template);
-        shared::migrations::run(&ConnectOptions::from_url(&template_url).unwrap())
+        shared::migrations::run(&ConnectOptions::from_url(&template_url).unwrap(), &Default::default())
             .await
             .expect("migrations");
     });

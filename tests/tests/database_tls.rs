@@ -395,7 +395,7 @@ async fn a_task_request_works_over_verify_full() {
         server().port
     );
     // Migrations over TLS too, as the migrate function runs them against Neon.
-    shared::migrations::run(&ConnectOptions::from_url(&database_url).unwrap())
+    shared::migrations::run(&ConnectOptions::from_url(&database_url).unwrap(), &Default::default())
         .await
         .expect("migrations over TLS");
 

@@ -80,6 +80,48 @@ async fn direct_invoke_migrates_an_empty_database_and_applies_nothing_the_second
 }
 
 #[tokio::test]
+async fn the_additional_fields_of_the_functions_options_get_their_columns_on_deploy() {
+    let database = TestDatabase::create_unmigrated().await;
+    let mut env = env_for(&database.url());
+    env.insert(
+        "BETTER_AUTH_OPTIONS".to_owned(),
+        r#"{"user":{"additionalFields":{"educationLevel":{"type":"string","required":false}}}}"#
+            .to_owned(),
+    );
+    let first = handle(&env, json!({}), &invocation()).await.unwrap();
+    let mut expected = all_migrations();
+    expected.push("user.educationLevel".to_owned());
+    assert_eq!(first, json!({ "applied": expected }));
+    let rows = database
+        .query(
+            "select is_nullable::text from information_schema.columns
+             where table_name = 'user' and column_name = 'educationLevel'",
+            &[],
+        )
+        .await;
+    assert_eq!(rows[0].get::<_, String>(0), "YES");
+    // A second field on the next deploy: only its column is added.
+    env.insert(
+        "BETTER_AUTH_OPTIONS".to_owned(),
+        r#"{"user":{"additionalFields":{"educationLevel":{"type":"string","required":false},
+            "programmingExperience":{"type":"string","required":false}}}}"#
+            .to_owned(),
+    );
+    let second = handle(&env, json!({}), &invocation()).await.unwrap();
+    assert_eq!(second, json!({ "applied": ["user.programmingExperience"] }));
+    // Options the functions would refuse fail the deploy, naming the option.
+    env.insert(
+        "BETTER_AUTH_OPTIONS".to_owned(),
+        r#"{"user":{"additionalFields":{"email":{"type":"string"}}}}"#.to_owned(),
+    );
+    let err = handle(&env, json!({}), &invocation()).await.unwrap_err();
+    assert!(
+        err.to_string().contains("user.additionalFields.email"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn direct_invoke_on_an_unreachable_database_fails_the_invocation_with_the_reason() {
     let err = handle(
         &env_for(&unreachable_database_url()),

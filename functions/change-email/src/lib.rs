@@ -79,7 +79,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     };
     let callback_url = body.callback_url.as_deref();
     let answer = || ok_json(&json!({ "status": true }));
-    if users::find_user_by_email(&state.db, &new_email)
+    if users::find_user_by_email(&state.db, state.config.user_fields(), &new_email)
         .await?
         .is_some()
     {
@@ -88,7 +88,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     }
     match flow {
         Flow::Direct => {
-            let moved = match users::set_email(&state.db, &user.id, &new_email, false).await? {
+            let moved = match users::set_email(&state.db, state.config.user_fields(), &user.id, &new_email, false).await? {
                 EmailChange::Changed(moved) => moved,
                 // Taken since the look-up (a sign-up won the race): the same answer.
                 EmailChange::Taken => return Ok(answer()),

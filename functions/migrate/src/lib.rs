@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shared::config::{ConfigError, load_database_url};
+use shared::better_auth::options::Options;
 use shared::db::{ConnectError, ConnectOptions};
 use shared::migrations::MigrationError;
 
@@ -99,11 +100,20 @@ pub fn direct_url(database_url: &str) -> String {
 }
 
 /// Reads `DATABASE_URL` (from the secret when `SECRET_ARN` is set), connects directly and
-/// applies the pending migrations; returns their names.
+/// applies the pending migrations, then adds the columns of the `user.additionalFields` in
+/// `BETTER_AUTH_OPTIONS` (the functions' own options, so a deploy that adds a field adds its
+/// column before any function reads it); returns their names.
 pub async fn migrate(env: &HashMap<String, String>) -> Result<Vec<String>, MigrateError> {
+    let auth_options = match env.get("BETTER_AUTH_OPTIONS") {
+        None => Options::default(),
+        Some(json) => Options::parse(json).map_err(|reason| ConfigError::Invalid {
+            name: "BETTER_AUTH_OPTIONS",
+            reason,
+        })?,
+    };
     let database_url = load_database_url(env).await?;
     let options = ConnectOptions::from_url(&direct_url(database_url.expose()))?;
-    Ok(shared::migrations::run(&options).await?)
+    Ok(shared::migrations::run(&options, &auth_options.user.additional_fields).await?)
 }
 
 /// [`migrate`], failing with [`MigrateError::TimedOut`] after `budget`.

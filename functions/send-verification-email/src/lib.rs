@@ -58,7 +58,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         emails::send_verification(state, &user, callback_url).await;
         return Ok(ok_json(&json!({ "status": true })));
     }
-    match users::find_user_by_email(&state.db, &email).await? {
+    match users::find_user_by_email(&state.db, state.config.user_fields(), &email).await? {
         Some(user) if !user.email_verified => {
             emails::send_verification(state, &user, callback_url).await
         }

@@ -58,7 +58,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     let remember = body.remember_me.unwrap_or(true);
 
     // An unknown email costs the same hash as a wrong password, so timing does not tell them apart.
-    let found = users::find_credentials(&state.db, &email).await?;
+    let found = users::find_credentials(&state.db, state.config.user_fields(), &email).await?;
     let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
     let verified =
         password::verify(body.password, stored_hash, state.config.password_hashing).await?;

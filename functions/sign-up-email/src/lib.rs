@@ -1,11 +1,13 @@
-//! `POST /api/auth/sign-up/email`: create a user with an email and password, and sign them in.
-//! Answers like Better Auth: `{"token","user"}` and the session cookie.
+//! `POST /api/auth/sign-up/email`: create a user with an email and password (and the
+//! `user.additionalFields` the body sets), and sign them in. Answers like Better Auth:
+//! `{"token","user"}` and the session cookie.
 
 use serde::Deserialize;
 use shared::better_auth::body::{self, Expect, Field, Schema};
 use shared::better_auth::ids::random_id;
 use shared::better_auth::origin::{self, Route};
 use shared::better_auth::sessions::{ClientInfo, Session};
+use shared::better_auth::user_fields::Action;
 use shared::better_auth::users::{self, SignUpOutcome, Timestamp, User};
 use shared::better_auth::{cookies, emails, endpoint, errors, password, rate_limit};
 use shared::http::ok_json;
@@ -50,7 +52,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         state.config.auth_rate_limit,
     )
     .await?;
-    let body: SignUp = body::parse(&request)?;
+    let (body, record): (SignUp, _) = body::parse_with_record(&request)?;
     if let Some(url) = &body.callback_url {
         origin::check_callback_url(&state.config, url)?;
     }
@@ -63,6 +65,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     {
         return Err(problem.into());
     }
+    // After the password checks, as Better Auth's parseUserInput comes after them.
+    let fields = state.config.user_fields();
+    let additional = fields.parse_input(&record, Action::Create)?;
     let remember = body.remember_me.unwrap_or(true);
     let options = &state.config.options;
     // With requireEmailVerification or autoSignIn off, sign-up starts no session, and an
@@ -77,6 +82,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         image: body.image,
         created_at: now,
         updated_at: now,
+        additional: fields.created(&additional),
     };
     let session = (!without_session).then(|| {
         Session::new(
@@ -87,7 +93,13 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         )
     });
     let password_hash = password::hash(body.password, state.config.password_hashing).await?;
-    match users::insert_user(&state.db, &user, &password_hash, session.as_ref()).await? {
+    match users::insert_user(
+        &state.db,
+        &user,
+        &additional,
+        &password_hash,
+        session.as_ref(),
+    ).await? {
         SignUpOutcome::EmailTaken if without_session => {
             shared::tracing::info!("sign-up for an existing email answered like a new one");
             Ok(ok_json(&json!({ "token": null, "user": user })))

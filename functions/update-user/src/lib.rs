@@ -1,9 +1,10 @@
-//! `POST /api/auth/update-user`: change the caller's `name` and `image`. The email has its own
-//! route (change-email). Answers `{"status":true}` and sends the session cookie again, as
+//! `POST /api/auth/update-user`: change the caller's `name`, `image` and additional fields. The
+//! email has its own route (change-email). Answers `{"status":true}` and sends the session cookie again, as
 //! Better Auth does; the client then re-reads get-session.
 
 use shared::better_auth::body::{self, type_name};
 use shared::better_auth::origin::{self, Route};
+use shared::better_auth::user_fields::{Action, AdditionalFields, is_truthy};
 use shared::better_auth::users::{self, ProfileChange};
 use shared::better_auth::{cookies, endpoint, errors, sessions};
 use shared::http::{StatusCode, ok_json};
@@ -20,20 +21,22 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     if body.get("email").is_some_and(is_truthy) {
         return Err(errors::EMAIL_CAN_NOT_BE_UPDATED.into());
     }
-    let change = profile_change(&body)?;
-    if change.name.is_none() && change.image.is_none() {
+    let change = profile_change(&body, state.config.user_fields())?;
+    if change.is_empty() {
         return Err(errors::message_only(
             StatusCode::BAD_REQUEST,
             "No fields to update",
         ));
     }
     // Another request deleted the user between the two statements: the session went with it.
-    let Some(_) = users::update_profile(&state.db, &active.user.id, &change).await? else {
+    let fields = state.config.user_fields();
+    let Some(_) = users::update_profile(&state.db, fields, &active.user.id, &change).await? else {
         return Err(errors::UNAUTHORIZED.into());
     };
     shared::tracing::info!(
         name = change.name.is_some(),
         image = change.image.is_some(),
+        additional_fields = change.additional.len(),
         "profile updated"
     );
     let mut response = ok_json(&json!({ "status": true }));
@@ -46,10 +49,14 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     Ok(response)
 }
 
-/// `name` (a string) and `image` (a string or null) from the body; other keys are ignored, as
-/// Better Auth ignores keys that are not additional fields. Better Auth's schema takes any
-/// value for either and lets the database fail on the wrong type (a 500); here that is a 400.
-fn profile_change(body: &Map<String, Value>) -> Result<ProfileChange> {
+/// `name` (a string), `image` (a string or null) and the additional fields from the body;
+/// other keys are ignored, as Better Auth ignores them. Better Auth's schema takes any value
+/// for `name` or `image` and lets the database fail on the wrong type (a 500); here that is a
+/// 400.
+fn profile_change<'a>(
+    body: &Map<String, Value>,
+    fields: &'a AdditionalFields,
+) -> Result<ProfileChange<'a>> {
     let wrong_type = |field: &str, value: &Value| {
         errors::validation_error(format!(
             "[body.{field}] Invalid input: expected string, received {}",
@@ -67,18 +74,12 @@ fn profile_change(body: &Map<String, Value>) -> Result<ProfileChange> {
         Some(Value::String(image)) => Some(Some(image.clone())),
         Some(other) => return Err(wrong_type("image", other)),
     };
-    Ok(ProfileChange { name, image })
-}
-
-/// JavaScript's truthiness, which Better Auth's `if (body.email)` tests.
-fn is_truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(_) | Value::Object(_) => true,
-    }
+    let additional = fields.parse_input(body, Action::Update)?;
+    Ok(ProfileChange {
+        name,
+        image,
+        additional,
+    })
 }
 
 #[cfg(test)]
@@ -98,12 +99,14 @@ mod tests {
     #[test]
     fn name_and_image_are_read_with_their_types() {
         let body = |value: Value| value.as_object().unwrap().clone();
-        let change = profile_change(&body(json!({"name": "Ada", "image": null, "x": 1}))).unwrap();
+        let none = AdditionalFields::default();
+        let change = profile_change(&body(json!({"name": "Ada", "image": null, "x": 1})), &none)
+            .unwrap();
         assert_eq!(change.name.as_deref(), Some("Ada"));
         assert_eq!(change.image, Some(None));
-        let change = profile_change(&body(json!({"other": true}))).unwrap();
-        assert!(change.name.is_none() && change.image.is_none());
-        let err = profile_change(&body(json!({"name": 5}))).unwrap_err();
+        let change = profile_change(&body(json!({"other": true})), &none).unwrap();
+        assert!(change.is_empty());
+        let err = profile_change(&body(json!({"name": 5})), &none).unwrap_err();
         assert_eq!(
             err.to_string(),
             "400 Bad Request VALIDATION_ERROR: [body.name] Invalid input: expected string, received number"

@@ -33,6 +33,13 @@ pub fn parse<T: Schema>(request: &Request) -> Result<T> {
     into_struct(validate(read_body(request)?, T::FIELDS, T::RECORD_ISSUE)?)
 }
 
+/// [`parse`], keeping the whole body too: sign-up reads its `user.additionalFields` from the
+/// keys its schema does not name.
+pub fn parse_with_record<T: Schema>(request: &Request) -> Result<(T, Map<String, Value>)> {
+    let object = validate(read_body(request)?, T::FIELDS, T::RECORD_ISSUE)?;
+    Ok((into_struct(object.clone())?, object))
+}
+
 fn into_struct<T: Schema>(object: Map<String, Value>) -> Result<T> {
     // Validation has checked every field's type, so this only fails when the struct and its
     // field list disagree: a bug. serde's message could quote a password, so it is not kept.

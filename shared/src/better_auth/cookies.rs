@@ -176,11 +176,18 @@ pub fn has_cookie_header(request: &Request) -> bool {
     request.headers().contains_key("cookie")
 }
 
+/// The attributes after `Max-Age`, in better-call's order: `Domain` (crossSubDomainCookies),
+/// `Path`, `HttpOnly`, `Secure`, `SameSite`.
 fn cookie_attributes(config: &Config) -> String {
-    let mut attributes = format!("Path=/; HttpOnly; SameSite={}", config.same_site.as_str());
+    let mut attributes = String::new();
+    if let Some(domain) = &config.cookie_domain {
+        attributes.push_str(&format!("Domain={domain}; "));
+    }
+    attributes.push_str("Path=/; HttpOnly");
     if config.secure_cookies() {
         attributes.push_str("; Secure");
     }
+    attributes.push_str(&format!("; SameSite={}", config.same_site.as_str()));
     attributes
 }
 

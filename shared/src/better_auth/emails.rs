@@ -235,6 +235,7 @@ mod tests {
             image: None,
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
+            additional: Default::default(),
             id: "id".into(),
         }
     }

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::keys::{self, SigningKey};
+use super::options::Audience;
 use super::users::User;
 use crate::State;
 use crate::config::{JwtIssuing, Secret};
@@ -30,7 +31,8 @@ use crate::error::{Error, Result};
 
 /// Clock skew tolerated on `exp` (and `nbf`/`iat` where present).
 pub const LEEWAY_SECONDS: u64 = 30;
-/// Lifetime of an issued JWT: 15 minutes, as Better Auth's jwt plugin.
+/// Lifetime of an issued JWT unless the jwt plugin's `expirationTime` says otherwise: 15
+/// minutes, as Better Auth's.
 pub const JWT_LIFETIME_SECONDS: i64 = 15 * 60;
 /// The least time between two reloads of the key set; bounds what random `kid`s can cost.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(30);
@@ -200,20 +202,20 @@ struct Claims<'a> {
     sub: &'a str,
     exp: i64,
     iss: &'a str,
-    aud: &'a str,
+    aud: &'a Audience,
 }
 
-/// A JWT for `user`, signed as configured.
+/// A JWT for `user`, signed as configured, lasting the jwt plugin's `expirationTime`.
 pub async fn issue(state: &State, user: &User) -> Result<String> {
     let now = chrono::Utc::now().timestamp();
-    let issuer = state.config.issuer();
+    let config = &state.config;
     let claims = Claims {
         iat: now,
         user,
         sub: &user.id,
-        exp: now + JWT_LIFETIME_SECONDS,
-        iss: &issuer,
-        aud: &issuer,
+        exp: now + config.options.jwt_lifetime_seconds(),
+        iss: &config.jwt_issuer,
+        aud: &config.jwt_audience,
     };
     let (header, key) = match state.config.jwt_issuing {
         JwtIssuing::Hs256 => {

@@ -4,6 +4,7 @@
 //! | module | concept |
 //! |---|---|
 //! | [`users`] | users and credential accounts (model and queries), Better Auth's timestamp JSON |
+//! | [`user_fields`] | `user.additionalFields`: their columns, body keys and JSON |
 //! | [`sessions`] | sessions (model and queries), and how a request presents one |
 //! | [`cookies`] | signed cookie values, the `Cookie` header, the session cookies' Set-Cookie values |
 //! | [`password`] | length rules, argon2id hashes, Better Auth's scrypt hashes |
@@ -28,6 +29,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod redirects;
 pub mod sessions;
+pub mod user_fields;
 pub mod users;
 pub mod verification;
 

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use super::user_fields::AdditionalFields;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct Options {
@@ -24,6 +26,52 @@ pub struct Options {
     pub advanced: Advanced,
     #[serde(rename = "onAPIError")]
     pub on_api_error: OnApiError,
+    /// auth.ts's `plugins: [jwt({...})]`, keyed by plugin id: `{"jwt": {"jwt": {...}}}`. The
+    /// jwt plugin's routes are always served; this sets its options.
+    pub plugins: Plugins,
+}
+
+/// `plugins`, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Plugins {
+    pub jwt: JwtPlugin,
+}
+
+/// `jwt({...})`'s options.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtPlugin {
+    pub jwt: JwtOptions,
+}
+
+/// `jwt({ jwt: {...} })`: what the issued tokens say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct JwtOptions {
+    /// A time span in Better Auth's words (`"15m"`, `"1h"`, `"2 days"`); 15 minutes unset.
+    pub expiration_time: Option<String>,
+    /// `iss` of the tokens issued here; the base URL's origin unset.
+    pub issuer: Option<String>,
+    /// `aud`: one value or a list; the base URL's origin unset.
+    pub audience: Option<Audience>,
+}
+
+/// A JWT audience as the jwt plugin takes it: a string, or a list (then `aud` is a list).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    pub fn values(&self) -> Vec<String> {
+        match self {
+            Audience::One(value) => vec![value.clone()],
+            Audience::Many(values) => values.clone(),
+        }
+    }
 }
 
 /// `onAPIError`.
@@ -111,14 +159,30 @@ pub struct Advanced {
     /// The start of every cookie name: `<prefix>.session_token` (with `__Secure-` in front over
     /// https). Two apps on one domain use two prefixes to keep their sessions apart.
     pub cookie_prefix: String,
+    /// `Secure` and the `__Secure-` prefix on every cookie. Unset: when the base URL is https
+    /// (or SameSite is None, which browsers only accept with Secure).
+    pub use_secure_cookies: Option<bool>,
+    pub cross_sub_domain_cookies: CrossSubDomainCookies,
 }
 
 impl Default for Advanced {
     fn default() -> Self {
         Advanced {
             cookie_prefix: "better-auth".to_owned(),
+            use_secure_cookies: None,
+            cross_sub_domain_cookies: CrossSubDomainCookies::default(),
         }
     }
+}
+
+/// `advanced.crossSubDomainCookies`: cookies with `Domain=`, so that every host under it
+/// (the Next.js server on `app.example.com` for an API on `api.example.com`) receives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrossSubDomainCookies {
+    pub enabled: bool,
+    /// The cookies' Domain; unset, the base URL's host.
+    pub domain: Option<String>,
 }
 
 /// `session`.
@@ -163,6 +227,7 @@ impl SessionOptions {
 pub struct UserOptions {
     pub change_email: ChangeEmail,
     pub delete_user: DeleteUser,
+    pub additional_fields: AdditionalFields,
 }
 
 /// `user.changeEmail`. Better Auth's `sendChangeEmailConfirmation` is a callback; in JSON,
@@ -230,7 +295,38 @@ impl Options {
         if self.session.expires_in == 0 {
             return Err("session.expiresIn: must be more than 0 seconds".to_owned());
         }
+        self.user.additional_fields.check()?;
+        let jwt = &self.plugins.jwt.jwt;
+        if jwt.issuer.as_deref().is_some_and(str::is_empty) {
+            return Err("plugins.jwt.jwt.issuer: must not be empty".to_owned());
+        }
+        if jwt
+            .audience
+            .as_ref()
+            .is_some_and(|aud| aud.values().is_empty() || aud.values().iter().any(String::is_empty))
+        {
+            return Err("plugins.jwt.jwt.audience: must be a non-empty string or list of them".to_owned());
+        }
+        if let Some(span) = &self.plugins.jwt.jwt.expiration_time
+            && !parse_time_span(span).is_some_and(|seconds| seconds > 0)
+        {
+            return Err(
+                "plugins.jwt.jwt.expirationTime: must be a time span ahead, such as \"15m\", \"1h\" or \"7 days\""
+                    .to_owned(),
+            );
+        }
         Ok(())
+    }
+
+    /// Seconds an issued JWT lasts: `plugins.jwt.jwt.expirationTime`, 15 minutes unset.
+    pub fn jwt_lifetime_seconds(&self) -> i64 {
+        self.plugins
+            .jwt
+            .jwt
+            .expiration_time
+            .as_deref()
+            .and_then(parse_time_span)
+            .unwrap_or(super::jwt::JWT_LIFETIME_SECONDS)
     }
 
     fn deserialize_named(json: &str) -> Result<Options, String> {
@@ -277,6 +373,57 @@ impl Options {
     pub fn fresh_age(&self) -> Option<Duration> {
         (self.session.fresh_age > 0).then(|| Duration::from_secs(self.session.fresh_age))
     }
+}
+
+/// Better Auth's time spans (`utils/time.ts`: `"15m"`, `"1 hour"`, `"2.5 days"`, `"+1w"`,
+/// `"3 hours ago"`), in whole seconds as its `sec()` rounds them. Written out because the
+/// crates that parse durations (humantime and the like) take other unit names and a
+/// different month; a config that works on Better Auth must mean the same here.
+pub fn parse_time_span(text: &str) -> Option<i64> {
+    const MINUTE: f64 = 60.0;
+    const HOUR: f64 = 60.0 * MINUTE;
+    const DAY: f64 = 24.0 * HOUR;
+    let (text, negative_suffix) = match text.strip_suffix(" ago") {
+        Some(rest) => (rest, true),
+        None => (text.strip_suffix(" from now").unwrap_or(text), false),
+    };
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1.0, &text[1..]),
+        Some(b'-') => (-1.0, &text[1..]),
+        _ => (1.0, text),
+    };
+    if negative_suffix && rest.len() != text.len() {
+        return None; // "-3h ago" is refused by Better Auth's pattern too
+    }
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let split = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let (number, unit) = rest.split_at(split);
+    let unit = unit.strip_prefix(' ').unwrap_or(unit);
+    // `\d+` or `\d+\.\d+`, nothing else.
+    let well_formed = match number.split_once('.') {
+        None => !number.is_empty(),
+        Some((whole, fraction)) => {
+            !whole.is_empty() && !fraction.is_empty() && !fraction.contains('.')
+        }
+    };
+    if !well_formed || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let n: f64 = number.parse().ok()?;
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "years" | "year" | "yrs" | "yr" | "y" => DAY * 365.25,
+        "months" | "month" | "mo" => DAY * 30.0,
+        "weeks" | "week" | "w" => DAY * 7.0,
+        "days" | "day" | "d" => DAY,
+        "hours" | "hour" | "hrs" | "hr" | "h" => HOUR,
+        "minutes" | "minute" | "mins" | "min" | "m" => MINUTE,
+        "seconds" | "second" | "secs" | "sec" | "s" => 1.0,
+        _ => return None,
+    };
+    let sign = if negative_suffix { -1.0 } else { sign };
+    Some((sign * n * scale).round() as i64)
 }
 
 #[cfg(test)]
@@ -394,13 +541,80 @@ mod tests {
             err.starts_with("emailVerification.expiresIn: invalid type"),
             "{err}"
         );
-        let err = Options::parse(r#"{"plugins": {}}"#).unwrap_err();
-        assert!(err.starts_with("plugins: unknown field `plugins`"), "{err}");
+        let err = Options::parse(r#"{"plugins": {"bearer": {}}}"#).unwrap_err();
+        assert!(err.starts_with("plugins.bearer: unknown field `bearer`"), "{err}");
         let err = Options::parse(r#"{"user": {"deleteUser": {"enable": true}}}"#).unwrap_err();
         assert!(
             err.starts_with("user.deleteUser.enable: unknown field `enable`"),
             "{err}"
         );
         assert_eq!(Options::parse("{nope").unwrap_err(), "is not valid JSON");
+    }
+
+    #[test]
+    fn jwt_plugin_options_are_read_and_time_spans_follow_better_auth() {
+        let options = Options::parse(
+            r#"{"plugins": {"jwt": {"jwt": {"expirationTime": "1h", "issuer": "https://app.example.com",
+                                             "audience": ["https://app.example.com", "tasks"]}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(options.jwt_lifetime_seconds(), 3600);
+        assert_eq!(
+            options.plugins.jwt.jwt.audience,
+            Some(Audience::Many(vec![
+                "https://app.example.com".into(),
+                "tasks".into()
+            ]))
+        );
+        assert_eq!(Options::default().jwt_lifetime_seconds(), 900);
+        for (span, seconds) in [
+            ("15m", 900),
+            ("1 hour", 3600),
+            ("2.5 days", 216_000),
+            ("+1w", 604_800),
+            ("1mo", 2_592_000),
+            ("1y", 31_557_600),
+            ("90 SECONDS", 90),
+            ("2 hours from now", 7200),
+            ("1h ago", -3600),
+            ("-30s", -30),
+        ] {
+            assert_eq!(parse_time_span(span), Some(seconds), "{span}");
+        }
+        for bad in ["", "15", "m", "1.h", "1..5h", "15 minutes later", "1 fortnight", "-1h ago"] {
+            assert_eq!(parse_time_span(bad), None, "{bad}");
+        }
+        for bad in [r#""15""#, r#""1h ago""#, "900"] {
+            let json = format!(r#"{{"plugins": {{"jwt": {{"jwt": {{"expirationTime": {bad}}}}}}}}}"#);
+            let err = Options::parse(&json).unwrap_err();
+            assert!(err.starts_with("plugins.jwt.jwt.expirationTime"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn additional_fields_and_cookie_options_are_read() {
+        let options = Options::parse(
+            r#"{"user": {"additionalFields": {"educationLevel": {"type": "string", "required": false}}},
+                "advanced": {"useSecureCookies": true,
+                             "crossSubDomainCookies": {"enabled": true, "domain": "example.com"}}}"#,
+        )
+        .unwrap();
+        assert!(!options.user.additional_fields.is_empty());
+        assert_eq!(options.advanced.use_secure_cookies, Some(true));
+        assert_eq!(
+            options.advanced.cross_sub_domain_cookies.domain.as_deref(),
+            Some("example.com")
+        );
+        let err = Options::parse(r#"{"user": {"additionalFields": {"name": {"type": "string"}}}}"#)
+            .unwrap_err();
+        assert!(err.contains("user.additionalFields.name"), "{err}");
+        let err = Options::parse(
+            r#"{"user": {"additionalFields": {"level": {"type": "integer"}}}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("user.additionalFields.level.type: unknown variant `integer`"),
+            "{err}"
+        );
     }
 }

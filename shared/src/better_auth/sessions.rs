@@ -14,7 +14,8 @@ use tokio_postgres::types::Type;
 use super::cookies::{self, verify_signed_cookie_value};
 use super::ids::random_id;
 use super::options::SessionOptions;
-use super::users::{Timestamp, USER_COLUMNS, User, user_from};
+use super::user_fields::AdditionalFields;
+use super::users::{Timestamp, User, user_columns, user_from};
 use crate::config::Config;
 use crate::db::Database;
 use crate::error::Result;
@@ -130,13 +131,17 @@ pub async fn insert_session(db: &Database, session: &Session) -> Result<()> {
 }
 
 /// The session with `token` and its user, if the row exists (expired or not).
-async fn find_session(db: &Database, token: &str) -> Result<Option<(Session, User)>> {
+async fn find_session(
+    db: &Database,
+    fields: &AdditionalFields,
+    token: &str) -> Result<Option<(Session, User)>> {
+    let columns = user_columns(fields);
     let sql = format!(
-        r#"select {SESSION_COLUMNS}, {USER_COLUMNS} from "session" s
+        r#"select {SESSION_COLUMNS}, {columns} from "session" s
            join "user" u on u."id" = s."userId" where s."token" = $1"#
     );
     let row = db.query_opt(&sql, &[(&token, Type::TEXT)]).await?;
-    Ok(row.map(|row| (session_from(&row), user_from(&row))))
+    Ok(row.map(|row| (session_from(&row), user_from(&row, fields))))
 }
 
 /// Moves the expiry to `now + session.expiresIn`.
@@ -230,7 +235,7 @@ pub async fn current_session(state: &State, request: &Request) -> Result<Lookup>
     let Credential::Token { token, via_bearer } = credential(request, &state.config) else {
         return Ok(Lookup::Anonymous);
     };
-    match find_session(&state.db, &token).await? {
+    match find_session(&state.db, state.config.user_fields(), &token).await? {
         None => Ok(Lookup::Dead),
         Some((session, _)) if session.expires_at <= Timestamp::now() => {
             delete_session(&state.db, &session.token).await?;

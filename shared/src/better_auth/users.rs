@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use tokio_postgres::Row;
 use tokio_postgres::types::Type;
 
 use super::ids::random_id;
 use super::sessions::{INSERT_SESSION, Session};
+use super::user_fields::{AdditionalFields, FieldInput};
 use crate::db::Database;
 use crate::error::Result;
 
@@ -42,17 +44,26 @@ pub struct User {
     pub image: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The returned `user.additionalFields` (`null` when the column is); empty without any.
+    #[serde(flatten)]
+    pub additional: Map<String, Value>,
     pub id: String,
 }
 
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-/// The user columns of a query that joins `"user" u`, in [`user_from`]'s names.
-pub(super) const USER_COLUMNS: &str =
+/// The core user columns of a query that joins `"user" u`, in [`user_from`]'s names.
+const CORE_USER_COLUMNS: &str =
     r#"u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt""#;
 
-pub(super) fn user_from(row: &Row) -> User {
+/// Every user column a query that joins `"user" u` selects: the core ones and the returned
+/// additional fields.
+pub(super) fn user_columns(fields: &AdditionalFields) -> String {
+    format!("{CORE_USER_COLUMNS}{}", fields.select_list())
+}
+
+pub(super) fn user_from(row: &Row, fields: &AdditionalFields) -> User {
     User {
         id: row.get("id"),
         name: row.get("name"),
@@ -61,6 +72,7 @@ pub(super) fn user_from(row: &Row) -> User {
         image: row.get("image"),
         created_at: Timestamp(row.get("createdAt")),
         updated_at: Timestamp(row.get("updatedAt")),
+        additional: fields.read(row),
     }
 }
 
@@ -70,21 +82,30 @@ pub enum SignUpOutcome {
     EmailTaken,
 }
 
-/// Creates the user, its credential account and, unless sign-up starts none
-/// (`requireEmailVerification`), its first session, in one statement (one round trip,
-/// atomic). A concurrent sign-up with the same email loses on the unique constraint and gets
-/// [`SignUpOutcome::EmailTaken`], never a 500.
+/// Creates the user (with its additional fields' values), its credential account and, unless
+/// sign-up starts none (`requireEmailVerification`), its first session, in one statement (one
+/// round trip, atomic). A concurrent sign-up with the same email loses on the unique
+/// constraint and gets [`SignUpOutcome::EmailTaken`], never a 500.
 pub async fn insert_user(
     db: &Database,
     user: &User,
+    extra: &[FieldInput<'_>],
     password_hash: &str,
     session: Option<&Session>,
 ) -> Result<SignUpOutcome> {
-    let user_and_account = r#"
+    // The additional fields' parameters come after the fixed ones: 7, and 6 more for a session.
+    let first_extra = if session.is_some() { 14 } else { 8 };
+    let extra_columns: String = extra.iter().map(|f| format!(r#", "{}""#, f.column)).collect();
+    let extra_values: String = (0..extra.len())
+        .map(|i| format!(", ${}", first_extra + i))
+        .collect();
+    let user_and_account = format!(
+        r#"
         with new_user as (
-            insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt")
-            values ($1, $2, $3, false, $4, $5, $5) returning "id"
-        )"#;
+            insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt"{extra_columns})
+            values ($1, $2, $3, false, $4, $5, $5{extra_values}) returning "id"
+        )"#
+    );
     let account_id = random_id();
     let mut params: Vec<crate::db::Param<'_>> = vec![
         (&user.id, Type::TEXT),
@@ -115,6 +136,7 @@ pub async fn insert_user(
             )
         }
     };
+    params.extend(extra.iter().map(|field| field.value.param()));
     match db.query(&sql, &params).await {
         Ok(_) => Ok(SignUpOutcome::Created),
         Err(err) if err.is_unique_violation() && err.constraint() == Some("user_email_key") => {
@@ -125,69 +147,92 @@ pub async fn insert_user(
 }
 
 /// The user with `email` (already lowercased). One round trip.
-pub async fn find_user_by_email(db: &Database, email: &str) -> Result<Option<User>> {
-    let sql = format!(r#"select {USER_COLUMNS} from "user" u where u."email" = $1"#);
+pub async fn find_user_by_email(
+    db: &Database,
+    fields: &AdditionalFields,
+    email: &str) -> Result<Option<User>> {
+    let columns = user_columns(fields);
+    let sql = format!(r#"select {columns} from "user" u where u."email" = $1"#);
     let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
-    Ok(row.map(|row| user_from(&row)))
+    Ok(row.map(|row| user_from(&row, fields)))
 }
 
 /// A user and their credential password hash (None without a credential account).
 pub async fn find_credentials(
     db: &Database,
+    fields: &AdditionalFields,
     email: &str,
 ) -> Result<Option<(User, Option<String>)>> {
+    let columns = user_columns(fields);
     let sql = format!(
-        r#"select {USER_COLUMNS}, a."password" from "user" u
+        r#"select {columns}, a."password" from "user" u
            left join "account" a on a."userId" = u."id" and a."providerId" = 'credential'
            where u."email" = $1
            order by a."createdAt" limit 1"#
     );
     let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
-    Ok(row.map(|row| (user_from(&row), row.get("password"))))
+    Ok(row.map(|row| (user_from(&row, fields), row.get("password"))))
 }
 
 /// The user with `id`. One round trip.
-pub async fn find_user_by_id(db: &Database, id: &str) -> Result<Option<User>> {
-    let sql = format!(r#"select {USER_COLUMNS} from "user" u where u."id" = $1"#);
+pub async fn find_user_by_id(
+    db: &Database,
+    fields: &AdditionalFields,
+    id: &str) -> Result<Option<User>> {
+    let columns = user_columns(fields);
+    let sql = format!(r#"select {columns} from "user" u where u."id" = $1"#);
     let row = db.query_opt(&sql, &[(&id, Type::TEXT)]).await?;
-    Ok(row.map(|row| user_from(&row)))
+    Ok(row.map(|row| user_from(&row, fields)))
 }
 
-/// What update-user may change: `None` leaves a field as it is; `image: Some(None)` clears it.
+/// What update-user may change: `None` leaves a field as it is; `image: Some(None)` clears it;
+/// `additional` holds the additional fields the body set.
 #[derive(Debug, Default)]
-pub struct ProfileChange {
+pub struct ProfileChange<'a> {
     pub name: Option<String>,
     pub image: Option<Option<String>>,
+    pub additional: Vec<FieldInput<'a>>,
+}
+
+impl ProfileChange<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.image.is_none() && self.additional.is_empty()
+    }
 }
 
 /// Applies `change` to the user and returns the row as it now is (`None` when the user is
 /// gone). One round trip.
 pub async fn update_profile(
     db: &Database,
+    fields: &AdditionalFields,
     id: &str,
-    change: &ProfileChange,
+    change: &ProfileChange<'_>,
 ) -> Result<Option<User>> {
+    let columns = user_columns(fields);
+    let extra_sets: String = change
+        .additional
+        .iter()
+        .enumerate()
+        .map(|(i, field)| format!(r#", "{}" = ${}"#, field.column, 5 + i))
+        .collect();
     let sql = format!(
         r#"update "user" u set
                "name" = coalesce($2, u."name"),
                "image" = case when $3 then $4 else u."image" end,
-               "updatedAt" = now()
-           where u."id" = $1 returning {USER_COLUMNS}"#
+               "updatedAt" = now(){extra_sets}
+           where u."id" = $1 returning {columns}"#
     );
     let set_image = change.image.is_some();
     let image = change.image.clone().flatten();
-    let row = db
-        .query_opt(
-            &sql,
-            &[
-                (&id, Type::TEXT),
-                (&change.name, Type::TEXT),
-                (&set_image, Type::BOOL),
-                (&image, Type::TEXT),
-            ],
-        )
-        .await?;
-    Ok(row.map(|row| user_from(&row)))
+    let mut params: Vec<crate::db::Param<'_>> = vec![
+        (&id, Type::TEXT),
+        (&change.name, Type::TEXT),
+        (&set_image, Type::BOOL),
+        (&image, Type::TEXT),
+    ];
+    params.extend(change.additional.iter().map(|field| field.value.param()));
+    let row = db.query_opt(&sql, &params).await?;
+    Ok(row.map(|row| user_from(&row, fields)))
 }
 
 /// The password hash of the user's credential account: `None` without such an account or
@@ -259,13 +304,15 @@ pub enum EmailChange {
 /// Sets the user's email and `emailVerified`. One round trip.
 pub async fn set_email(
     db: &Database,
+    fields: &AdditionalFields,
     id: &str,
     email: &str,
     email_verified: bool,
 ) -> Result<EmailChange> {
+    let columns = user_columns(fields);
     let sql = format!(
         r#"update "user" u set "email" = $2, "emailVerified" = $3, "updatedAt" = now()
-           where u."id" = $1 returning {USER_COLUMNS}"#
+           where u."id" = $1 returning {columns}"#
     );
     let params: [crate::db::Param<'_>; 3] = [
         (&id, Type::TEXT),
@@ -273,7 +320,7 @@ pub async fn set_email(
         (&email_verified, Type::BOOL),
     ];
     match db.query_opt(&sql, &params).await {
-        Ok(Some(row)) => Ok(EmailChange::Changed(user_from(&row))),
+        Ok(Some(row)) => Ok(EmailChange::Changed(user_from(&row, fields))),
         Ok(None) => Ok(EmailChange::UserGone),
         Err(err) if err.is_unique_violation() && err.constraint() == Some("user_email_key") => {
             Ok(EmailChange::Taken)

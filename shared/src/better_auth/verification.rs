@@ -12,7 +12,8 @@ use tokio_postgres::types::Type;
 
 use super::errors::{self, ErrorCode};
 use super::ids::{random_id, random_lowercase_string, random_string};
-use super::users::{USER_COLUMNS, User, user_from};
+use super::user_fields::AdditionalFields;
+use super::users::{User, user_columns, user_from};
 use crate::config::Secret;
 use crate::db::Database;
 use crate::error::Result;
@@ -31,13 +32,15 @@ fn reset_identifier(token: &str) -> String {
 /// (one round trip) that does the same work whether or not the email exists.
 pub async fn create_reset_token(
     db: &Database,
+    fields: &AdditionalFields,
     email: &str,
     lifetime: Duration,
 ) -> Result<Option<(User, String)>> {
+    let columns = user_columns(fields);
     let token = random_string(RESET_TOKEN_LENGTH);
     let expires_at = Utc::now() + lifetime;
     let sql = format!(
-        r#"with u as (select {USER_COLUMNS} from "user" u where u."email" = $1),
+        r#"with u as (select {columns} from "user" u where u."email" = $1),
            created as (
                insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt")
                select $2, $3, u."id", $4, now(), now() from u)
@@ -54,7 +57,7 @@ pub async fn create_reset_token(
             ],
         )
         .await?;
-    Ok(row.map(|row| (user_from(&row), token)))
+    Ok(row.map(|row| (user_from(&row, fields), token)))
 }
 
 /// What a reset token is worth right now.
@@ -322,13 +325,17 @@ pub fn verify_email_token(
 
 /// Sets `emailVerified` on the user with `email` and returns them; `None` when there is no
 /// such user. One round trip.
-pub async fn mark_email_verified(db: &Database, email: &str) -> Result<Option<User>> {
+pub async fn mark_email_verified(
+    db: &Database,
+    fields: &AdditionalFields,
+    email: &str) -> Result<Option<User>> {
+    let columns = user_columns(fields);
     let sql = format!(
         r#"update "user" u set "emailVerified" = true, "updatedAt" = now()
-           where u."email" = $1 returning {USER_COLUMNS}"#
+           where u."email" = $1 returning {columns}"#
     );
     let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
-    Ok(row.map(|row| user_from(&row)))
+    Ok(row.map(|row| user_from(&row, fields)))
 }
 
 #[cfg(test)]
@@ -344,6 +351,7 @@ mod tests {
             image: None,
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
+            additional: Default::default(),
             id: "user-id".into(),
         }
     }

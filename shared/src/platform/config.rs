@@ -14,7 +14,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::aws::{AwsEnv, CallLimits};
-use crate::better_auth::options::Options;
+use crate::better_auth::options::{Audience, CrossSubDomainCookies, Options};
 use crate::better_auth::password::PasswordHashing;
 
 /// Better Auth refuses shorter secrets in production; so do we, everywhere.
@@ -83,6 +83,10 @@ pub struct Config {
     /// Origins allowed to call with credentials: the base URL's origin plus `CORS_ORIGINS`.
     pub trusted_origins: Vec<String>,
     pub jwt_issuing: JwtIssuing,
+    /// `iss` of the JWTs issued here: the jwt plugin's `issuer`, else the base URL's origin.
+    pub jwt_issuer: String,
+    /// `aud` of the JWTs issued here: the jwt plugin's `audience`, else the base URL's origin.
+    pub jwt_audience: Audience,
     /// `iss` values accepted on EdDSA tokens: our own (the base URL's origin) and
     /// `JWT_ISSUERS`, for example the origin of a Better Auth server on the same database.
     pub jwt_issuers: Vec<String>,
@@ -92,6 +96,8 @@ pub struct Config {
     /// `PASSWORD_HASH`: the format of new password hashes.
     pub password_hashing: PasswordHashing,
     pub same_site: SameSite,
+    /// `Domain=` of the auth cookies (`advanced.crossSubDomainCookies`); host-only when `None`.
+    pub cookie_domain: Option<String>,
     pub auth_rate_limit: RateLimit,
     /// `BETTER_AUTH_OPTIONS`: Better Auth's options, as in `auth.ts`.
     pub options: Options,
@@ -198,6 +204,13 @@ impl Config {
             });
         }
 
+        let options = match lookup("BETTER_AUTH_OPTIONS") {
+            None => Options::default(),
+            Some(json) => Options::parse(&json).map_err(|reason| ConfigError::Invalid {
+                name: "BETTER_AUTH_OPTIONS",
+                reason,
+            })?,
+        };
         let mut trusted_origins = vec![base_url.origin().ascii_serialization()];
         let cors = lookup("CORS_ORIGINS").unwrap_or_else(|| "http://localhost:3000".to_owned());
         for origin in cors
@@ -229,7 +242,17 @@ impl Config {
                 });
             }
         };
-        let own_issuer = base_url.origin().ascii_serialization();
+        // What the tokens issued here say (the jwt plugin's `issuer`/`audience`, else the
+        // base URL's origin); both are always accepted back.
+        let jwt_options = &options.plugins.jwt.jwt;
+        let own_issuer = jwt_options
+            .issuer
+            .clone()
+            .unwrap_or_else(|| base_url.origin().ascii_serialization());
+        let jwt_audience = jwt_options
+            .audience
+            .clone()
+            .unwrap_or_else(|| Audience::One(base_url.origin().ascii_serialization()));
         let list = |name| -> Vec<String> {
             lookup(name)
                 .unwrap_or_default()
@@ -243,13 +266,17 @@ impl Config {
             Some(_) => list("JWT_AUDIENCES"),
             None => extra_issuers.clone(),
         };
-        let with_own = |extra: Vec<String>| {
-            let mut all = vec![own_issuer.clone()];
-            all.extend(extra.into_iter().filter(|value| *value != own_issuer));
+        let with_own = |own: Vec<String>, extra: Vec<String>| {
+            let mut all = own;
+            for value in extra {
+                if !all.contains(&value) {
+                    all.push(value);
+                }
+            }
             all
         };
-        let jwt_issuers = with_own(extra_issuers);
-        let jwt_audiences = with_own(extra_audiences);
+        let jwt_issuers = with_own(vec![own_issuer.clone()], extra_issuers);
+        let jwt_audiences = with_own(jwt_audience.values(), extra_audiences);
         let password_hashing = match lookup("PASSWORD_HASH")
             .as_deref()
             .map(str::to_ascii_lowercase)
@@ -279,6 +306,13 @@ impl Config {
                 });
             }
         };
+        if options.advanced.use_secure_cookies == Some(false) && same_site == SameSite::None {
+            return Err(ConfigError::Invalid {
+                name: "BETTER_AUTH_OPTIONS",
+                reason: "advanced.useSecureCookies: false cannot go with SAME_SITE=None: browsers refuse SameSite=None cookies without Secure".into(),
+            });
+        }
+        let cookie_domain = cookie_domain(&options.advanced.cross_sub_domain_cookies, &base_url)?;
         let auth_rate_limit = RateLimit {
             max_requests: parse_number(lookup("AUTH_RATE_LIMIT_MAX"), "AUTH_RATE_LIMIT_MAX", 3)?,
             window: Duration::from_secs(parse_number(
@@ -288,13 +322,6 @@ impl Config {
             )?),
         };
 
-        let options = match lookup("BETTER_AUTH_OPTIONS") {
-            None => Options::default(),
-            Some(json) => Options::parse(&json).map_err(|reason| ConfigError::Invalid {
-                name: "BETTER_AUTH_OPTIONS",
-                reason,
-            })?,
-        };
         let email = EmailSettings {
             from: lookup("EMAIL_FROM"),
             outbox_dir: lookup("EMAIL_OUTBOX_DIR").map(Into::into),
@@ -338,9 +365,12 @@ impl Config {
             base_url,
             trusted_origins,
             jwt_issuing,
+            jwt_issuer: own_issuer,
+            jwt_audience,
             jwt_issuers,
             jwt_audiences,
             password_hashing,
+            cookie_domain,
             same_site,
             auth_rate_limit,
             options,
@@ -360,10 +390,18 @@ impl Config {
         self.base_url.origin().ascii_serialization()
     }
 
-    /// Cookies get `Secure` and the `__Secure-` prefix when served over https, and always
-    /// with `SameSite=None` (browsers drop `None` cookies without `Secure`).
+    /// Cookies get `Secure` and the `__Secure-` prefix as `advanced.useSecureCookies` says,
+    /// and unset, when served over https, and always with `SameSite=None` (browsers drop
+    /// `None` cookies without `Secure`; [`Config::load_from`] refuses `false` with it).
     pub fn secure_cookies(&self) -> bool {
-        self.base_url.scheme() == "https" || self.same_site == SameSite::None
+        self.options.advanced.use_secure_cookies.unwrap_or(
+            self.base_url.scheme() == "https" || self.same_site == SameSite::None,
+        )
+    }
+
+    /// `user.additionalFields`.
+    pub fn user_fields(&self) -> &crate::better_auth::user_fields::AdditionalFields {
+        &self.options.user.additional_fields
     }
 
     pub fn is_trusted_origin(&self, origin: &str) -> bool {
@@ -420,6 +458,42 @@ fn parse_secret_json(text: &str) -> Result<HashMap<String, String>, ConfigError>
         .iter()
         .filter_map(|(key, value)| value.as_str().map(|text| (key.clone(), text.to_owned())))
         .collect())
+}
+
+/// `advanced.crossSubDomainCookies` as a `Domain=` value: its `domain`, or the base URL's host.
+/// A Domain the base URL is not under would make browsers drop every auth cookie, so it stops
+/// the cold start.
+fn cookie_domain(
+    option: &CrossSubDomainCookies,
+    base_url: &Url,
+) -> Result<Option<String>, ConfigError> {
+    if !option.enabled {
+        return Ok(None);
+    }
+    let host = base_url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let Some(domain) = option.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(Some(host));
+    };
+    let bare = domain.trim_start_matches('.').to_ascii_lowercase();
+    let valid_name = !bare.is_empty()
+        && bare
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    if !valid_name {
+        return Err(ConfigError::Invalid {
+            name: "BETTER_AUTH_OPTIONS",
+            reason: format!("advanced.crossSubDomainCookies.domain: {domain:?} is not a domain name"),
+        });
+    }
+    if host != bare && !host.ends_with(&format!(".{bare}")) {
+        return Err(ConfigError::Invalid {
+            name: "BETTER_AUTH_OPTIONS",
+            reason: format!(
+                "advanced.crossSubDomainCookies.domain: BETTER_AUTH_URL's host {host} is not under {domain}, so browsers would drop every cookie"
+            ),
+        });
+    }
+    Ok(Some(domain.to_owned()))
 }
 
 /// Only `DATABASE_URL`, from the secret when `SECRET_ARN` is set (its key wins, as in
@@ -541,6 +615,82 @@ mod tests {
             !err.to_string().contains("short\""),
             "the value itself is never echoed"
         );
+    }
+
+    fn config_with(options: &str, extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut pairs = vec![
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://x"),
+            ("BETTER_AUTH_URL", "https://api.example.com"),
+            ("BETTER_AUTH_OPTIONS", options),
+        ];
+        pairs.extend_from_slice(extra);
+        Config::from_sources(&env(&pairs), None)
+    }
+
+    #[test]
+    fn cross_sub_domain_cookies_need_a_domain_the_base_url_is_under() {
+        let on = |domain: &str| {
+            format!(r#"{{"advanced":{{"crossSubDomainCookies":{{"enabled":true,"domain":"{domain}"}}}}}}"#)
+        };
+        for (domain, expected) in [
+            ("example.com", "example.com"),
+            (".example.com", ".example.com"),
+            ("api.example.com", "api.example.com"),
+            ("EXAMPLE.com", "EXAMPLE.com"),
+        ] {
+            let config = config_with(&on(domain), &[]).unwrap();
+            assert_eq!(config.cookie_domain.as_deref(), Some(expected), "{domain}");
+        }
+        let config =
+            config_with(r#"{"advanced":{"crossSubDomainCookies":{"enabled":true}}}"#, &[]).unwrap();
+        assert_eq!(config.cookie_domain.as_deref(), Some("api.example.com"));
+        assert_eq!(config_with("{}", &[]).unwrap().cookie_domain, None);
+        for (domain, message) in [
+            ("other.com", "BETTER_AUTH_URL's host api.example.com is not under other.com"),
+            ("ample.com", "is not under ample.com"),
+            ("app.example.com", "is not under app.example.com"),
+            ("exa mple.com", "is not a domain name"),
+        ] {
+            let err = config_with(&on(domain), &[]).unwrap_err().to_string();
+            assert!(
+                err.starts_with("BETTER_AUTH_OPTIONS is invalid: advanced.crossSubDomainCookies.domain: ")
+                    && err.contains(message),
+                "{domain}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn use_secure_cookies_overrides_the_scheme_but_not_same_site_none() {
+        let off = r#"{"advanced":{"useSecureCookies":false}}"#;
+        assert!(!config_with(off, &[]).unwrap().secure_cookies());
+        let on = r#"{"advanced":{"useSecureCookies":true}}"#;
+        assert!(
+            config_with(on, &[("BETTER_AUTH_URL", "http://localhost:8000")])
+                .unwrap()
+                .secure_cookies()
+        );
+        let err = config_with(off, &[("SAME_SITE", "None")]).unwrap_err().to_string();
+        assert!(err.contains("advanced.useSecureCookies: false cannot go with SAME_SITE=None"), "{err}");
+    }
+
+    #[test]
+    fn jwt_plugin_issuer_and_audience_are_issued_and_accepted() {
+        let options = r#"{"plugins":{"jwt":{"jwt":{"issuer":"https://app.example.com","audience":["tasks","https://app.example.com"]}}}}"#;
+        let config = config_with(options, &[("JWT_ISSUERS", "https://other.example.com")]).unwrap();
+        assert_eq!(config.jwt_issuer, "https://app.example.com");
+        assert_eq!(
+            config.jwt_issuers,
+            ["https://app.example.com", "https://other.example.com"]
+        );
+        assert_eq!(
+            config.jwt_audiences,
+            ["tasks", "https://app.example.com", "https://other.example.com"]
+        );
+        let config = config_with("{}", &[]).unwrap();
+        assert_eq!(config.jwt_issuer, "https://api.example.com");
+        assert_eq!(config.jwt_audience, Audience::One("https://api.example.com".into()));
     }
 
     #[test]

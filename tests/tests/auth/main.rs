@@ -9,6 +9,7 @@
 //! One module per endpoint or concern; the helpers they share are `api_tests::auth`.
 
 mod account;
+mod additional_fields;
 mod email_verification;
 mod get_session;
 mod hostile_input;
