@@ -77,9 +77,9 @@ if (problems.length) {
   });
 
   /** Our API (or, in the self-check, its stock stand-in) with the fixture's `ours`. */
-  async function startOursSide(fixture, { label, databaseUrl, secret }) {
-    if (SELF_CHECK) return startStock({ label, databaseUrl, secret, options: oursAsAuthTs(fixture.ours), migrate: !fixture.sharedDb });
-    return startOurs({ label, bin: LOCAL_API_BIN, databaseUrl, secret, env: oursEnv(fixture.ours) });
+  async function startOursSide(fixture, { label, databaseUrl, secret, host }) {
+    if (SELF_CHECK) return startStock({ label, databaseUrl, secret, options: oursAsAuthTs(fixture.ours), migrate: !fixture.sharedDb, host });
+    return startOurs({ label, bin: LOCAL_API_BIN, databaseUrl, secret, env: oursEnv(fixture.ours), host });
   }
 
   function describeRequest(step) {
@@ -99,14 +99,17 @@ if (problems.length) {
    */
   async function startPair(fixture) {
     const run = randomRun();
-    if (GIVEN) return { run, ba: { url: GIVEN.ba.replace(/\/+$/, "") }, ours: { url: GIVEN.ours.replace(/\/+$/, "") }, errors: [] };
+    if (GIVEN) {
+      const given = (u) => ({ url: u.replace(/\/+$/, ""), baseURL: u.replace(/\/+$/, "") });
+      return { run, ba: given(GIVEN.ba), ours: given(GIVEN.ours), errors: [] };
+    }
     const secret = randomSecret();
     const db = (side) => `seeds_${run}_${fixture.name.replace(/-/g, "_")}_${side}`;
     try {
       const [baDb, oursDb] = await Promise.all([dbs.create(db("ba")), dbs.create(db("ours"))]);
       const [ba, ours] = await Promise.allSettled([
-        startStock({ label: `Better Auth (${fixture.name})`, databaseUrl: baDb, secret, options: fixture.authTs }),
-        startOursSide(fixture, { label: `${OURS} (${fixture.name})`, databaseUrl: oursDb, secret }),
+        startStock({ label: `Better Auth (${fixture.name})`, databaseUrl: baDb, secret, options: fixture.authTs, host: fixture.host }),
+        startOursSide(fixture, { label: `${OURS} (${fixture.name})`, databaseUrl: oursDb, secret, host: fixture.host }),
       ]);
       const errors = [ba, ours].filter((s) => s.status === "rejected").map((s) => s.reason.message);
       return { run, ba: ba.value, ours: ours.value, errors };
@@ -136,10 +139,10 @@ if (problems.length) {
         assert.fail(pair.errors.join("\n\n"));
       }
       const sides = {
-        ours: { url: ours.url, jars: new Jars(), ctx: { labeler: new Labeler(), origin: ours.url } },
-        ba: { url: ba.url, jars: new Jars(), ctx: { labeler: new Labeler(), origin: ba.url } },
+        ours: { url: ours.url, jars: new Jars(), ctx: { labeler: new Labeler(), origin: new URL(ours.baseURL).origin } },
+        ba: { url: ba.url, jars: new Jars(), ctx: { labeler: new Labeler(), origin: new URL(ba.baseURL).origin } },
       };
-      t.diagnostic(`Better Auth ${ba.url}, ${OURS} ${ours.url}; run ${run}`);
+      t.diagnostic(`Better Auth ${ba.url} (BETTER_AUTH_URL ${ba.baseURL}), ${OURS} ${ours.url} (${ours.baseURL}); run ${run}`);
       let differing = 0;
       for (const rawStep of fixture.steps) {
         const step = fillTemplate(rawStep, run);
@@ -147,8 +150,12 @@ if (problems.length) {
           // One side after the other: the labels number values in the order each side first shows them.
           const rawOurs = await send(sides.ours.url, sides.ours.jars, step);
           const rawBa = await send(sides.ba.url, sides.ba.jars, step);
-          const got = normaliseAnswer(rawOurs, sides.ours.ctx);
-          const baAnswer = normaliseAnswer(rawBa, sides.ba.ctx);
+          // A divergent answer's values (Better Auth's new user, say) exist on one side only: labelled apart, so
+          // that the labels of the steps after it still line up.
+          const diverges = step.divergence && !SELF_CHECK;
+          const ctxOf = (side) => (diverges ? { ...side.ctx, labeler: side.ctx.labeler.fork() } : side.ctx);
+          const got = normaliseAnswer(rawOurs, ctxOf(sides.ours));
+          const baAnswer = normaliseAnswer(rawBa, ctxOf(sides.ba));
           const lines = [];
           const pinned = step.divergence?.betterAuth;
           if (pinned) {

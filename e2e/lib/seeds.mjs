@@ -200,11 +200,12 @@ function baseEnv(extra) {
 
 /**
  * A stock Better Auth server (better-auth-server.mjs --migrate) with `options` as BETTER_AUTH_OPTIONS.
- * Returns { url, server }.
+ * Returns { url, baseURL, server }: requests go to url (127.0.0.1); baseURL (BETTER_AUTH_URL) has `host`.
  */
-export async function startStock({ label, databaseUrl, secret, options, migrate = true }) {
+export async function startStock({ label, databaseUrl, secret, options, migrate = true, host = "127.0.0.1" }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const baseURL = `http://${host}:${port}`;
   const server = new Server(
     label,
     process.execPath,
@@ -212,7 +213,7 @@ export async function startStock({ label, databaseUrl, secret, options, migrate 
     baseEnv({
       DATABASE_URL: databaseUrl,
       BETTER_AUTH_SECRET: secret,
-      BETTER_AUTH_URL: url,
+      BETTER_AUTH_URL: baseURL,
       TRUSTED_ORIGINS: ORIGIN,
       PORT: String(port),
       BETTER_AUTH_OPTIONS: JSON.stringify(options),
@@ -220,16 +221,17 @@ export async function startStock({ label, databaseUrl, secret, options, migrate 
     E2E_DIR,
   );
   await server.ready(/listening on/);
-  return { url, server };
+  return { url, baseURL, server };
 }
 
 /**
  * Our local-api (LOCAL_API_BIN) with the fixture's env: its migrations run at start (and add the configured
  * additional-field columns); sign-in/up limited to 1000 per 10 s, so the sequences never wait.
  */
-export async function startOurs({ label, bin, databaseUrl, secret, env }) {
+export async function startOurs({ label, bin, databaseUrl, secret, env, host = "127.0.0.1" }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const baseURL = `http://${host}:${port}`;
   const outbox = mkdtempSync(path.join(os.tmpdir(), "seeds-outbox-"));
   const server = new Server(
     label,
@@ -238,7 +240,7 @@ export async function startOurs({ label, bin, databaseUrl, secret, env }) {
     baseEnv({
       DATABASE_URL: databaseUrl,
       BETTER_AUTH_SECRET: secret,
-      BETTER_AUTH_URL: url,
+      BETTER_AUTH_URL: baseURL,
       CORS_ORIGINS: ORIGIN,
       PORT: String(port),
       RUST_LOG: "info",
@@ -254,7 +256,7 @@ export async function startOurs({ label, bin, databaseUrl, secret, env }) {
     rmSync(outbox, { recursive: true, force: true });
   };
   await server.ready(/local API on/);
-  return { url, server };
+  return { url, baseURL, server };
 }
 
 export function randomRun() {
@@ -334,6 +336,13 @@ export async function send(baseUrl, jars, step) {
 export class Labeler {
   #labels = new Map();
   #count = 0;
+  /** A copy whose labels do not count here (for an answer whose values the other side does not have). */
+  fork() {
+    const copy = new Labeler();
+    copy.#labels = new Map(this.#labels);
+    copy.#count = this.#count;
+    return copy;
+  }
   label(kind, value) {
     if (!this.#labels.has(value)) this.#labels.set(value, `<${kind}#${++this.#count}/${String(value).length}>`);
     return this.#labels.get(value);
