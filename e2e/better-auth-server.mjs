@@ -15,7 +15,11 @@
 //        callback, so `true` for user.changeEmail.sendChangeEmailConfirmation or
 //        user.deleteUser.sendDeleteAccountVerification means "the callback exists": with EMAIL_OUTBOX_DIR set it
 //        becomes one that writes the mail to the outbox (to the user's current address, as our API does);
-//        without EMAIL_OUTBOX_DIR the server refuses to start.
+//        without EMAIL_OUTBOX_DIR the server refuses to start. Nor can it hold plugin objects, so its `plugins`
+//        is an object keyed by plugin id, each value that plugin's options:
+//        {"plugins":{"jwt":{"jwt":{"expirationTime":"1h","issuer":"…","audience":"…"}}}} becomes
+//        plugins: [jwt({jwt:{…}})]. jwt() is always added (with its defaults unless configured there); the
+//        ids known are jwt and bearer (= --bearer); any other stops the server.
 // Flags:
 //   --migrate       create/upgrade Better Auth's tables with its own migrator before listening
 //                   (never done without this flag: the database may belong to our Rust API)
@@ -103,8 +107,32 @@ function writeMail({ to, subject, text, html, url }) {
   renameSync(tmp, path.join(outboxDir, name));
 }
 
-const plugins = [jwt()];
-if (args.has("--bearer")) plugins.push(bearer());
+// BETTER_AUTH_OPTIONS.plugins is not auth.ts's array (JSON holds no plugin objects) but an object keyed by plugin
+// id, each value that plugin's options: {"plugins":{"jwt":{"jwt":{"expirationTime":"1h"}}}} is
+// plugins: [jwt({jwt:{expirationTime:"1h"}})]. jwt() is always there (with its defaults unless configured);
+// an unknown id stops the server.
+const pluginFactories = { jwt, bearer };
+const printedOptions = JSON.stringify(extraOptions);
+const pluginOptions = extraOptions.plugins ?? {};
+delete extraOptions.plugins;
+if (!isPlainObject(pluginOptions)) {
+  console.error('better-auth-server: BETTER_AUTH_OPTIONS.plugins must be an object keyed by plugin id, e.g. {"jwt":{"jwt":{"expirationTime":"1h"}}}');
+  process.exit(2);
+}
+for (const [id, value] of Object.entries(pluginOptions)) {
+  if (!Object.hasOwn(pluginFactories, id)) {
+    console.error(
+      `better-auth-server: BETTER_AUTH_OPTIONS.plugins.${id}: unknown plugin (known: ${Object.keys(pluginFactories).join(", ")})`,
+    );
+    process.exit(2);
+  }
+  if (!isPlainObject(value)) {
+    console.error(`better-auth-server: BETTER_AUTH_OPTIONS.plugins.${id} must be an object (the plugin's options)`);
+    process.exit(2);
+  }
+}
+const plugins = [jwt(pluginOptions.jwt)];
+if (args.has("--bearer") || pluginOptions.bearer) plugins.push(bearer(pluginOptions.bearer));
 
 const emailAndPassword = { enabled: true };
 if (args.has("--argon2")) {
@@ -213,7 +241,7 @@ server.listen(port, host, () => {
   const names = plugins.map((p) => p.id).join(",") + (args.has("--argon2") ? " +argon2" : "");
   const extras = [
     outboxDir && `outbox ${outboxDir}`,
-    process.env.BETTER_AUTH_OPTIONS && `options ${JSON.stringify(extraOptions)}`,
+    process.env.BETTER_AUTH_OPTIONS && `options ${printedOptions}`,
   ].filter(Boolean);
   console.log(
     `better-auth ${version} listening on http://${host}:${port} (baseURL ${options.baseURL}, plugins ${names}` +

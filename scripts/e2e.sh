@@ -19,7 +19,8 @@
 #   better-auth-server.mjs OWN_BA_URL       its own URL as BETTER_AUTH_URL, no --argon2, BETTER_AUTH_OPTIONS=
 #                                             {"rateLimit":{"enabled":true,"storage":"database"}}
 # Suites: test:client, test:shared-db (shared-db.test.mjs, shared-db-email.test.mjs, shared-db-account.test.mjs),
-# test:email, test:account, then test:own-origin (last: it leaves the sign-in/up rate-limit buckets full).
+# test:email, test:account, test:seeds (seed-configs.test.mjs, which starts its own servers and databases), then
+# test:own-origin (last: it leaves the sign-in/up rate-limit buckets full).
 # e2e/scripts/self-check.sh runs the same suites with Better Auth servers in place of the local-apis.
 #
 # Needs: node + npm, PostgreSQL server binaries (for `local-api postgres`), and cargo unless LOCAL_API_BIN is
@@ -123,6 +124,10 @@ echo "# e2e: forgot password ($API_URL) and email verification ($VERIFY_API_URL,
 (cd e2e && EMAIL_OUTBOX_DIR=$API_OUTBOX VERIFY_OUTBOX_DIR=$VERIFY_OUTBOX npm run -s test:email) || status=1
 echo "# e2e: account management ($API_URL; $ACCOUNT_API_URL, $ACCOUNT_OPTIONS; $DELETE_API_URL, $DELETE_OPTIONS)"
 (cd e2e && ACCOUNT_OUTBOX_DIR=$ACCOUNT_OUTBOX DELETE_OUTBOX_DIR=$DELETE_OUTBOX npm run -s test:account) || status=1
+# The seeds' configurations: the test starts its own pairs (a Better Auth server with the fixture's auth.ts options,
+# a local-api with the ported settings), each server on its own new database in this cluster, and stops them.
+echo "# e2e: the seeds' configurations (e2e/seeds/*.json), Better Auth and local-api with each, the same requests"
+(cd e2e && LOCAL_API_BIN=$LOCAL_API_BIN npm run -s test:seeds) || status=1
 echo "# e2e: Better Auth at its own origin ($OWN_BA_URL, no hook) and local-api ($OWN_API_URL, PASSWORD_HASH=scrypt, JWT_ISSUERS)"
 (cd e2e && OWN_API_OUTBOX_DIR=$OWN_API_OUTBOX OWN_BA_OUTBOX_DIR=$OWN_BA_OUTBOX npm run -s test:own-origin) || status=1
 if [ $status -ne 0 ]; then

@@ -8,10 +8,16 @@
 # confirmed by mail). The first server stands in for our API throughout; each server writes its mails to its own
 # outbox. shared-db-account.test.mjs runs inside test:shared-db. Last, shared-db-own-origin.test.mjs against a sixth
 # server (each at its own origin, rate limiting in the database) standing in for our own-origin API and a seventh as
-# the Better Auth server, with the first as API_URL (SKIP_TASK_ROUTES=1). Everything it starts, it stops.
+# the Better Auth server, with the first as API_URL (SKIP_TASK_ROUTES=1). Then seed-configs.test.mjs with
+# SEEDS_OURS=stock (each fixture's port, taken back to Better Auth's options, stands in for our API: it starts its own
+# servers and databases). Everything it starts, it stops.
 # Needs: node_modules (npm ci), PostgreSQL server binaries and cargo (the throwaway PostgreSQL is
-# `local-api postgres`, built here; no Rust API runs).
+# `local-api postgres`, built here; no Rust API runs), or LOCAL_API_BIN=/path/to/local-api instead of cargo.
 set -euo pipefail
+if [ -n "${LOCAL_API_BIN:-}" ]; then
+  LOCAL_API_BIN=$(realpath "$LOCAL_API_BIN")
+  [ -x "$LOCAL_API_BIN" ] || { echo "LOCAL_API_BIN=$LOCAL_API_BIN is not an executable"; exit 1; }
+fi
 cd "$(dirname "$0")/.."
 source ../scripts/lib.sh
 
@@ -28,8 +34,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-[ -x "$SCRIPTS_ROOT/target/debug/local-api" ] || (cd .. && cargo build -q -p local-api)
-start_postgres "$WORK"
+if [ -n "${LOCAL_API_BIN:-}" ]; then
+  # start_postgres runs $CARGO_TARGET_DIR/debug/local-api.
+  mkdir -p "$WORK/bin/debug" && ln -s "$LOCAL_API_BIN" "$WORK/bin/debug/local-api"
+  CARGO_TARGET_DIR=$WORK/bin start_postgres "$WORK"
+else
+  [ -x "$SCRIPTS_ROOT/target/debug/local-api" ] || (cd .. && cargo build -q -p local-api)
+  start_postgres "$WORK"
+fi
 BETTER_AUTH_SECRET=$(random_secret self-check-secret)
 export BETTER_AUTH_SECRET
 export TRUSTED_ORIGINS="${ORIGIN:-http://localhost:3000}"
@@ -86,3 +98,5 @@ echo "# shared-db-own-origin.test.mjs: Better Auth :$P6 as OWN_API_URL, :$P7 as 
 API_URL="http://127.0.0.1:$P1" OWN_API_URL="http://127.0.0.1:$P6" OWN_API_OUTBOX_DIR="$OWN_API_OUTBOX" \
   OWN_BA_URL="http://127.0.0.1:$P7" OWN_BA_OUTBOX_DIR="$OWN_BA_OUTBOX" SKIP_TASK_ROUTES=1 E2E_AUTH_RATE_LIMIT=3/10 \
   npm run -s test:own-origin
+echo "# seed-configs.test.mjs with SEEDS_OURS=stock: Better Auth with each fixture's authTs against Better Auth with its port"
+SEEDS_OURS=stock npm run -s test:seeds
