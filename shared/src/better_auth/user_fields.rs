@@ -339,9 +339,11 @@ impl AdditionalFields {
                     r#"alter table "user" add column if not exists "{column}" {}"#,
                     field.field_type.column_type()
                 );
-                if let Some(default) = field.default_value.as_ref().and_then(|default| {
-                    sql_literal(&convert(default, field.field_type).ok()?)
-                }) {
+                if let Some(default) = field
+                    .default_value
+                    .as_ref()
+                    .and_then(|default| sql_literal(&convert(default, field.field_type).ok()?))
+                {
                     sql.push_str(&format!(" default {default}"));
                 }
                 if field.required != Some(false) {
@@ -374,16 +376,39 @@ fn null_of(field_type: FieldType) -> ColumnValue {
 }
 
 /// A JSON value as the column's type; the error is what was expected, in zod's words.
+///
+/// Better Auth hands the value to node-postgres, which sends it as text for PostgreSQL to
+/// read; what PostgreSQL accepts there, this accepts too (a number or boolean for a string
+/// field is stored as its text, `"42"` for a number field as 42), so a client that works
+/// with Better Auth works here. What PostgreSQL would refuse is a 400 here, not a 500.
 fn convert(value: &Value, field_type: FieldType) -> Result<ColumnValue, &'static str> {
+    let integer = |n: i64| {
+        i32::try_from(n)
+            .map(|n| ColumnValue::Integer(Some(n)))
+            .map_err(|_| "an integer of the column's range")
+    };
     match (field_type, value) {
         (FieldType::String, Value::String(s)) => Ok(ColumnValue::Text(Some(s.clone()))),
+        (FieldType::String, Value::Number(n)) => Ok(ColumnValue::Text(Some(n.to_string()))),
+        (FieldType::String, Value::Bool(b)) => Ok(ColumnValue::Text(Some(b.to_string()))),
         (FieldType::Boolean, Value::Bool(b)) => Ok(ColumnValue::Boolean(Some(*b))),
         (FieldType::Number, Value::Number(n)) => n
             .as_i64()
             .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-            .and_then(|n| i32::try_from(n).ok())
-            .map(|n| ColumnValue::Integer(Some(n)))
-            .ok_or("an integer of the column's range"),
+            .ok_or("an integer of the column's range")
+            .and_then(integer),
+        // PostgreSQL's integer input: optional spaces around an optionally signed run of digits.
+        (FieldType::Number, Value::String(s)) => {
+            let digits = s.trim().strip_prefix('+').unwrap_or(s.trim());
+            let unsigned = digits.strip_prefix('-').unwrap_or(digits);
+            if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("number");
+            }
+            digits
+                .parse::<i64>()
+                .map_err(|_| "an integer of the column's range")
+                .and_then(integer)
+        }
         (FieldType::Date, Value::String(s)) => parse_date(s)
             .map(|at| ColumnValue::Date(Some(at)))
             .ok_or("date"),
@@ -474,7 +499,7 @@ mod tests {
         let fields = rules();
         let inputs = fields
             .parse_input(
-                &body(json!({"plan": "pro", "age": 41, "birthday": "2000-01-31", "other": 1})),
+                &body(json!({"plan": "pro", "age": " 41 ", "birthday": "2000-01-31", "other": 1})),
                 Action::Create,
             )
             .unwrap();
@@ -516,11 +541,17 @@ mod tests {
         assert_eq!(
             message(
                 fields
-                    .parse_input(&body(json!({"plan": "x", "age": "41"})), Action::Create)
+                    .parse_input(&body(json!({"plan": "x", "age": "forty"})), Action::Create)
                     .unwrap_err()
             ),
             "400 Bad Request VALIDATION_ERROR: [body.age] Invalid input: expected number, received string"
         );
+        // What PostgreSQL reads from node-postgres's text, as Better Auth stores it.
+        let inputs = fields
+            .parse_input(&body(json!({"plan": 42, "age": "-7"})), Action::Create)
+            .unwrap();
+        assert_eq!(inputs[0].value, ColumnValue::Text(Some("42".into())));
+        assert_eq!(inputs[3].value, ColumnValue::Integer(Some(-7)));
         assert_eq!(
             message(
                 fields
@@ -570,7 +601,8 @@ mod tests {
 
     #[test]
     fn an_input_false_field_without_default_refuses_truthy_values_on_sign_up() {
-        let fields = fields(json!({"score": {"type": "number", "input": false, "required": false}}));
+        let fields =
+            fields(json!({"score": {"type": "number", "input": false, "required": false}}));
         assert!(
             fields
                 .parse_input(&body(json!({"score": 0})), Action::Create)
@@ -590,7 +622,11 @@ mod tests {
             fields.select_list(),
             r#", to_jsonb(u."plan") as "user.plan", to_jsonb(u."role") as "user.role", to_jsonb(u."age") as "user.age", to_jsonb(u."newsletter") as "user.newsletter", u."birth_day"::timestamptz as "user.birthday""#
         );
-        let statements: Vec<String> = fields.migration_sql().into_iter().map(|(_, sql)| sql).collect();
+        let statements: Vec<String> = fields
+            .migration_sql()
+            .into_iter()
+            .map(|(_, sql)| sql)
+            .collect();
         assert_eq!(
             statements,
             [
