@@ -80,9 +80,12 @@ fn start_server() -> Server {
             .await
             .expect("create template database");
         let template_url = with_database(&admin_url, &template);
-        shared::migrations::run(&ConnectOptions::from_url(&template_url).unwrap(), &Default::default())
-            .await
-            .expect("migrations");
+        shared::migrations::run(
+            &ConnectOptions::from_url(&template_url).unwrap(),
+            &Default::default(),
+        )
+        .await
+        .expect("migrations");
     });
     let app_port = if via_pgbouncer() {
         let bouncer = PgBouncer::start(&host, port, url.username(), url.password())

@@ -161,9 +161,12 @@ async fn a_task_request_after_the_database_stopped_is_a_quick_503_with_detail() 
         .unwrap()
         .unwrap_or_else(|e| panic!("cannot start a PostgreSQL: {e}"));
     let url = cluster.url("postgres");
-    shared::migrations::run(&ConnectOptions::from_url(&url).unwrap(), &Default::default())
-        .await
-        .unwrap();
+    shared::migrations::run(
+        &ConnectOptions::from_url(&url).unwrap(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let state = api_tests::test_state(&url, &[]).await;
     let user = shared::better_auth::ids::random_id();
     let token = api_tests::hs256_token(&user, 60);

@@ -395,9 +395,12 @@ async fn a_task_request_works_over_verify_full() {
         server().port
     );
     // Migrations over TLS too, as the migrate function runs them against Neon.
-    shared::migrations::run(&ConnectOptions::from_url(&database_url).unwrap(), &Default::default())
-        .await
-        .expect("migrations over TLS");
+    shared::migrations::run(
+        &ConnectOptions::from_url(&database_url).unwrap(),
+        &Default::default(),
+    )
+    .await
+    .expect("migrations over TLS");
 
     let state = api_tests::test_state(&database_url, &[]).await;
     let user = shared::better_auth::ids::random_id();

@@ -88,7 +88,15 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     }
     match flow {
         Flow::Direct => {
-            let moved = match users::set_email(&state.db, state.config.user_fields(), &user.id, &new_email, false).await? {
+            let moved = match users::set_email(
+                &state.db,
+                state.config.user_fields(),
+                &user.id,
+                &new_email,
+                false,
+            )
+            .await?
+            {
                 EmailChange::Changed(moved) => moved,
                 // Taken since the look-up (a sign-up won the race): the same answer.
                 EmailChange::Taken => return Ok(answer()),

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use shared::config::{ConfigError, load_database_url};
 use shared::better_auth::options::Options;
+use shared::config::{ConfigError, load_database_url};
 use shared::db::{ConnectError, ConnectOptions};
 use shared::migrations::MigrationError;
 

@@ -45,7 +45,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     emails::require_mail(state, errors::RESET_PASSWORD_DISABLED)?;
     let email = body.email.to_lowercase();
     let lifetime = state.config.options.reset_token_lifetime();
-    match verification::create_reset_token(&state.db, state.config.user_fields(), &email, lifetime).await? {
+    match verification::create_reset_token(&state.db, state.config.user_fields(), &email, lifetime)
+        .await?
+    {
         Some((user, token)) => {
             emails::send_reset_password(state, &user, &token, body.redirect_to.as_deref()).await
         }

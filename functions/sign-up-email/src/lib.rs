@@ -99,7 +99,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         &additional,
         &password_hash,
         session.as_ref(),
-    ).await? {
+    )
+    .await?
+    {
         SignUpOutcome::EmailTaken if without_session => {
             shared::tracing::info!("sign-up for an existing email answered like a new one");
             Ok(ok_json(&json!({ "token": null, "user": user })))

@@ -2,7 +2,7 @@
 
 use shared::better_auth::sessions::{self, Lookup};
 use shared::better_auth::{endpoint, errors, jwt};
-use shared::http::ok_json;
+use shared::http::{no_store, ok_json};
 use shared::serde_json::json;
 use shared::{Body, Endpoint, Request, Response, Result, State};
 
@@ -15,7 +15,8 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     else {
         return Err(errors::UNAUTHORIZED.into());
     };
-    Ok(ok_json(
-        &json!({ "token": jwt::issue(state, &user).await? }),
-    ))
+    let mut response = ok_json(&json!({ "token": jwt::issue(state, &user).await? }));
+    // A bearer credential: no cache between the client and us may keep it.
+    no_store(&mut response);
+    Ok(response)
 }

@@ -100,8 +100,8 @@ mod tests {
     fn name_and_image_are_read_with_their_types() {
         let body = |value: Value| value.as_object().unwrap().clone();
         let none = AdditionalFields::default();
-        let change = profile_change(&body(json!({"name": "Ada", "image": null, "x": 1})), &none)
-            .unwrap();
+        let change =
+            profile_change(&body(json!({"name": "Ada", "image": null, "x": 1})), &none).unwrap();
         assert_eq!(change.name.as_deref(), Some("Ada"));
         assert_eq!(change.image, Some(None));
         let change = profile_change(&body(json!({"other": true})), &none).unwrap();

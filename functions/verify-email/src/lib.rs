@@ -63,7 +63,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
         )
         .await;
     }
-    let Some(user) = users::find_user_by_email(&state.db, state.config.user_fields(), &claims.email).await? else {
+    let Some(user) =
+        users::find_user_by_email(&state.db, state.config.user_fields(), &claims.email).await?
+    else {
         return refuse(errors::USER_NOT_FOUND);
     };
     if claims.user_id.as_ref().is_some_and(|id| *id != user.id) {
@@ -73,7 +75,10 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>> {
     if user.email_verified {
         return Ok(done(verified_answer()));
     }
-    let Some(user) = verification::mark_email_verified(&state.db, state.config.user_fields(), &claims.email).await? else {
+    let Some(user) =
+        verification::mark_email_verified(&state.db, state.config.user_fields(), &claims.email)
+            .await?
+    else {
         return refuse(errors::USER_NOT_FOUND);
     };
     shared::tracing::info!("email verified");
@@ -122,7 +127,8 @@ async fn change_of_email(
     let Some(user_id) = &claims.user_id else {
         return refuse(errors::INVALID_TOKEN);
     };
-    let Some(user) = users::find_user_by_id(&state.db, state.config.user_fields(), user_id).await? else {
+    let Some(user) = users::find_user_by_id(&state.db, state.config.user_fields(), user_id).await?
+    else {
         return refuse(errors::USER_NOT_FOUND);
     };
     if user.email.to_lowercase() != claims.email {
@@ -166,7 +172,15 @@ async fn change_of_email(
     // requestType) unverifies, and mails a plain verification link to the new address.
     let legacy = step != Some(ChangeEmailStep::Verification.request_type());
     let verified = !legacy && user.email_verified;
-    let moved = match users::set_email(&state.db, state.config.user_fields(), &user.id, new_email, verified).await? {
+    let moved = match users::set_email(
+        &state.db,
+        state.config.user_fields(),
+        &user.id,
+        new_email,
+        verified,
+    )
+    .await?
+    {
         EmailChange::Changed(moved) => moved,
         EmailChange::Taken => return refuse(errors::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL),
         EmailChange::UserGone => return refuse(errors::USER_NOT_FOUND),

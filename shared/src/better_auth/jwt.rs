@@ -46,6 +46,31 @@ pub struct VerifiedToken {
     #[serde(default)]
     pub name: Option<String>,
     pub exp: i64,
+    #[serde(default)]
+    pub iat: Option<i64>,
+}
+
+/// What a token must satisfy besides its signature, issuer and audience.
+#[derive(Debug, Clone, Copy)]
+pub struct JwtPolicy {
+    /// `false`: HS256 tokens are refused (every client uses the jwt plugin's EdDSA tokens).
+    pub accept_hs256: bool,
+    /// The longest `exp - iat` (from now without `iat`) an HS256 token may have: their issuers
+    /// are outside our control, and one valid until the year 3000 must not open the routes.
+    pub hs256_max_lifetime_seconds: i64,
+    /// How often a warm instance re-reads the `jwks` table, so a key deleted there stops
+    /// verifying within this time.
+    pub keys_refresh: Duration,
+}
+
+impl Default for JwtPolicy {
+    fn default() -> Self {
+        JwtPolicy {
+            accept_hs256: true,
+            hs256_max_lifetime_seconds: 86_400,
+            keys_refresh: Duration::from_secs(300),
+        }
+    }
 }
 
 /// The keys tokens are verified with.
@@ -56,21 +81,31 @@ pub struct JwtKeys {
     /// The `aud` values they may carry: ours, plus `JWT_AUDIENCES`.
     audiences: Vec<String>,
     ed25519: RwLock<HashMap<String, DecodingKey>>,
+    /// When the key set was last read from the table (`None`: never).
+    loaded_at: RwLock<Option<Instant>>,
     /// When a token with an unknown `kid` last made us reload the key set. The load at init
     /// does not count: a key created after this instance started must be picked up at once.
     last_unknown_kid_reload: Mutex<Option<Instant>>,
+    policy: JwtPolicy,
 }
 
 impl JwtKeys {
     /// Keys for `secret`, accepting EdDSA tokens issued by one of `issuers` for one of
     /// `audiences` (a token's `aud` may be a list; one match is enough).
-    pub fn new(secret: &Secret, issuers: Vec<String>, audiences: Vec<String>) -> Self {
+    pub fn new(
+        secret: &Secret,
+        issuers: Vec<String>,
+        audiences: Vec<String>,
+        policy: JwtPolicy,
+    ) -> Self {
         JwtKeys {
             shared_secret: DecodingKey::from_secret(secret.expose().as_bytes()),
             issuers,
             audiences,
             ed25519: RwLock::new(HashMap::new()),
+            loaded_at: RwLock::new(None),
             last_unknown_kid_reload: Mutex::new(None),
+            policy,
         }
     }
 
@@ -81,6 +116,7 @@ impl JwtKeys {
             keys::verification_keys(db).await?.into_iter().collect();
         let count = keys.len();
         *self.ed25519.write().expect("key set lock") = keys;
+        *self.loaded_at.write().expect("key set lock") = Some(Instant::now());
         Ok(count)
     }
 
@@ -99,12 +135,25 @@ impl JwtKeys {
     /// with the token, never anything about our keys.
     pub async fn verify(&self, token: &str, db: &Database) -> Result<VerifiedToken> {
         let header = decode_header(token).map_err(|_| Error::unauthorized("Invalid token"))?;
-        match header.alg {
-            Algorithm::HS256 => decode_with(token, &self.shared_secret, hs256_validation()),
+        let verified = match header.alg {
+            Algorithm::HS256 if self.policy.accept_hs256 => {
+                let verified = decode_with(token, &self.shared_secret, hs256_validation())?;
+                let start = verified
+                    .iat
+                    .unwrap_or_else(|| chrono::Utc::now().timestamp());
+                if verified.exp.saturating_sub(start) > self.policy.hs256_max_lifetime_seconds {
+                    return Err(Error::unauthorized("Invalid token: lifetime too long"));
+                }
+                verified
+            }
+            Algorithm::HS256 => {
+                return Err(Error::unauthorized("Invalid token: HS256 is not accepted"));
+            }
             Algorithm::EdDSA => {
                 let kid = header
                     .kid
                     .ok_or_else(|| Error::unauthorized("Invalid token: no key id"))?;
+                self.refresh_when_stale(db).await;
                 let key = match self.ed25519_key(&kid) {
                     Some(key) => key,
                     None => {
@@ -113,9 +162,33 @@ impl JwtKeys {
                             .ok_or_else(|| Error::unauthorized("Invalid token: unknown key"))?
                     }
                 };
-                decode_with(token, &key, self.eddsa_validation())
+                decode_with(token, &key, self.eddsa_validation())?
             }
-            _ => Err(Error::unauthorized("Invalid token: unsupported algorithm")),
+            _ => return Err(Error::unauthorized("Invalid token: unsupported algorithm")),
+        };
+        // jsonwebtoken checks exp and nbf; a token issued in the future is as suspect.
+        let now = chrono::Utc::now().timestamp();
+        if verified
+            .iat
+            .is_some_and(|iat| iat > now + LEEWAY_SECONDS as i64)
+        {
+            return Err(Error::unauthorized("Token is not valid yet"));
+        }
+        Ok(verified)
+    }
+
+    /// Re-reads the key set when it is older than the refresh interval, so a key deleted from
+    /// the table stops verifying on warm instances too. A failed read keeps the keys we have
+    /// (and is retried on the next request): the database being down must not fail every
+    /// token.
+    async fn refresh_when_stale(&self, db: &Database) {
+        let stale = self
+            .loaded_at
+            .read()
+            .expect("key set lock")
+            .is_some_and(|at| at.elapsed() >= self.policy.keys_refresh);
+        if stale && let Err(err) = self.load(db).await {
+            tracing::warn!(error = ?err, "could not refresh the JWT verification keys");
         }
     }
 
@@ -138,6 +211,7 @@ impl JwtKeys {
     fn eddsa_validation(&self) -> Validation {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.set_issuer(&self.issuers);
         validation.set_audience(&self.audiences);
@@ -151,6 +225,7 @@ fn hs256_validation() -> Validation {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECONDS;
     validation.validate_aud = false;
+    validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "sub"]);
     validation
 }

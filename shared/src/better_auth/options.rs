@@ -305,7 +305,9 @@ impl Options {
             .as_ref()
             .is_some_and(|aud| aud.values().is_empty() || aud.values().iter().any(String::is_empty))
         {
-            return Err("plugins.jwt.jwt.audience: must be a non-empty string or list of them".to_owned());
+            return Err(
+                "plugins.jwt.jwt.audience: must be a non-empty string or list of them".to_owned(),
+            );
         }
         if let Some(span) = &self.plugins.jwt.jwt.expiration_time
             && !parse_time_span(span).is_some_and(|seconds| seconds > 0)
@@ -542,7 +544,10 @@ mod tests {
             "{err}"
         );
         let err = Options::parse(r#"{"plugins": {"bearer": {}}}"#).unwrap_err();
-        assert!(err.starts_with("plugins.bearer: unknown field `bearer`"), "{err}");
+        assert!(
+            err.starts_with("plugins.bearer: unknown field `bearer`"),
+            "{err}"
+        );
         let err = Options::parse(r#"{"user": {"deleteUser": {"enable": true}}}"#).unwrap_err();
         assert!(
             err.starts_with("user.deleteUser.enable: unknown field `enable`"),
@@ -581,13 +586,26 @@ mod tests {
         ] {
             assert_eq!(parse_time_span(span), Some(seconds), "{span}");
         }
-        for bad in ["", "15", "m", "1.h", "1..5h", "15 minutes later", "1 fortnight", "-1h ago"] {
+        for bad in [
+            "",
+            "15",
+            "m",
+            "1.h",
+            "1..5h",
+            "15 minutes later",
+            "1 fortnight",
+            "-1h ago",
+        ] {
             assert_eq!(parse_time_span(bad), None, "{bad}");
         }
         for bad in [r#""15""#, r#""1h ago""#, "900"] {
-            let json = format!(r#"{{"plugins": {{"jwt": {{"jwt": {{"expirationTime": {bad}}}}}}}}}"#);
+            let json =
+                format!(r#"{{"plugins": {{"jwt": {{"jwt": {{"expirationTime": {bad}}}}}}}}}"#);
             let err = Options::parse(&json).unwrap_err();
-            assert!(err.starts_with("plugins.jwt.jwt.expirationTime"), "{bad}: {err}");
+            assert!(
+                err.starts_with("plugins.jwt.jwt.expirationTime"),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -608,10 +626,9 @@ mod tests {
         let err = Options::parse(r#"{"user": {"additionalFields": {"name": {"type": "string"}}}}"#)
             .unwrap_err();
         assert!(err.contains("user.additionalFields.name"), "{err}");
-        let err = Options::parse(
-            r#"{"user": {"additionalFields": {"level": {"type": "integer"}}}}"#,
-        )
-        .unwrap_err();
+        let err =
+            Options::parse(r#"{"user": {"additionalFields": {"level": {"type": "integer"}}}}"#)
+                .unwrap_err();
         assert!(
             err.starts_with("user.additionalFields.level.type: unknown variant `integer`"),
             "{err}"

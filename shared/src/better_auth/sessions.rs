@@ -134,7 +134,8 @@ pub async fn insert_session(db: &Database, session: &Session) -> Result<()> {
 async fn find_session(
     db: &Database,
     fields: &AdditionalFields,
-    token: &str) -> Result<Option<(Session, User)>> {
+    token: &str,
+) -> Result<Option<(Session, User)>> {
     let columns = user_columns(fields);
     let sql = format!(
         r#"select {SESSION_COLUMNS}, {columns} from "session" s

@@ -95,7 +95,10 @@ pub async fn insert_user(
 ) -> Result<SignUpOutcome> {
     // The additional fields' parameters come after the fixed ones: 7, and 6 more for a session.
     let first_extra = if session.is_some() { 14 } else { 8 };
-    let extra_columns: String = extra.iter().map(|f| format!(r#", "{}""#, f.column)).collect();
+    let extra_columns: String = extra
+        .iter()
+        .map(|f| format!(r#", "{}""#, f.column))
+        .collect();
     let extra_values: String = (0..extra.len())
         .map(|i| format!(", ${}", first_extra + i))
         .collect();
@@ -150,7 +153,8 @@ pub async fn insert_user(
 pub async fn find_user_by_email(
     db: &Database,
     fields: &AdditionalFields,
-    email: &str) -> Result<Option<User>> {
+    email: &str,
+) -> Result<Option<User>> {
     let columns = user_columns(fields);
     let sql = format!(r#"select {columns} from "user" u where u."email" = $1"#);
     let row = db.query_opt(&sql, &[(&email, Type::TEXT)]).await?;
@@ -178,7 +182,8 @@ pub async fn find_credentials(
 pub async fn find_user_by_id(
     db: &Database,
     fields: &AdditionalFields,
-    id: &str) -> Result<Option<User>> {
+    id: &str,
+) -> Result<Option<User>> {
     let columns = user_columns(fields);
     let sql = format!(r#"select {columns} from "user" u where u."id" = $1"#);
     let row = db.query_opt(&sql, &[(&id, Type::TEXT)]).await?;

@@ -328,7 +328,8 @@ pub fn verify_email_token(
 pub async fn mark_email_verified(
     db: &Database,
     fields: &AdditionalFields,
-    email: &str) -> Result<Option<User>> {
+    email: &str,
+) -> Result<Option<User>> {
     let columns = user_columns(fields);
     let sql = format!(
         r#"update "user" u set "emailVerified" = true, "updatedAt" = now()

@@ -14,6 +14,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::aws::{AwsEnv, CallLimits};
+use crate::better_auth::jwt::JwtPolicy;
 use crate::better_auth::options::{Audience, CrossSubDomainCookies, Options};
 use crate::better_auth::password::PasswordHashing;
 
@@ -39,7 +40,8 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Which algorithm `/api/auth/token` issues. Verification always accepts both.
+/// Which algorithm `/api/auth/token` issues. Verification accepts both (HS256 unless
+/// `JWT_ACCEPT_HS256=false`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JwtIssuing {
     /// Ed25519 with a `kid` from the `jwks` table, like Better Auth's jwt plugin.
@@ -82,6 +84,9 @@ pub struct Config {
     pub base_url: Url,
     /// Origins allowed to call with credentials: the base URL's origin plus `CORS_ORIGINS`.
     pub trusted_origins: Vec<String>,
+    /// The entries of `CORS_ORIGINS` with another scheme (a mobile app's `myapp://`), kept as
+    /// written: trusted as redirect targets and Origins by scheme, host and path prefix.
+    pub trusted_app_origins: Vec<String>,
     pub jwt_issuing: JwtIssuing,
     /// `iss` of the JWTs issued here: the jwt plugin's `issuer`, else the base URL's origin.
     pub jwt_issuer: String,
@@ -93,6 +98,8 @@ pub struct Config {
     /// `aud` values accepted on EdDSA tokens: our own and `JWT_AUDIENCES` (default: the
     /// `JWT_ISSUERS` list, as Better Auth's jwt plugin sets `aud` = `iss` = its base URL).
     pub jwt_audiences: Vec<String>,
+    /// `JWT_ACCEPT_HS256`, `JWT_HS256_MAX_LIFETIME_SECONDS`, `JWT_KEYS_REFRESH_SECONDS`.
+    pub jwt_policy: JwtPolicy,
     /// `PASSWORD_HASH`: the format of new password hashes.
     pub password_hashing: PasswordHashing,
     pub same_site: SameSite,
@@ -212,6 +219,7 @@ impl Config {
             })?,
         };
         let mut trusted_origins = vec![base_url.origin().ascii_serialization()];
+        let mut trusted_app_origins = Vec::new();
         let cors = lookup("CORS_ORIGINS").unwrap_or_else(|| "http://localhost:3000".to_owned());
         for origin in cors
             .split(',')
@@ -222,6 +230,13 @@ impl Config {
                 name: "CORS_ORIGINS",
                 reason: format!("{origin:?}: {err}"),
             })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                // A mobile app's scheme (`myapp://`, `exp://host/--`): matched as Better Auth's
+                // trustedOrigins match it. Its URL origin is opaque ("null"), which must never
+                // be trusted: it would let `javascript:` and `data:` targets through.
+                trusted_app_origins.push(origin.to_owned());
+                continue;
+            }
             let origin = parsed.origin().ascii_serialization();
             if !trusted_origins.contains(&origin) {
                 trusted_origins.push(origin);
@@ -277,6 +292,42 @@ impl Config {
         };
         let jwt_issuers = with_own(vec![own_issuer.clone()], extra_issuers);
         let jwt_audiences = with_own(jwt_audience.values(), extra_audiences);
+        let accept_hs256 = match lookup("JWT_ACCEPT_HS256")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_ACCEPT_HS256",
+                    reason: format!("{other:?} is not true or false"),
+                });
+            }
+        };
+        if !accept_hs256 && jwt_issuing == JwtIssuing::Hs256 {
+            return Err(ConfigError::Invalid {
+                name: "JWT_ACCEPT_HS256",
+                reason:
+                    "false cannot go with JWT_ALG=HS256: the tokens /token issues would be refused"
+                        .into(),
+            });
+        }
+        let defaults = JwtPolicy::default();
+        let jwt_policy = JwtPolicy {
+            accept_hs256,
+            hs256_max_lifetime_seconds: parse_number(
+                lookup("JWT_HS256_MAX_LIFETIME_SECONDS"),
+                "JWT_HS256_MAX_LIFETIME_SECONDS",
+                defaults.hs256_max_lifetime_seconds,
+            )?,
+            keys_refresh: Duration::from_secs(parse_number(
+                lookup("JWT_KEYS_REFRESH_SECONDS"),
+                "JWT_KEYS_REFRESH_SECONDS",
+                defaults.keys_refresh.as_secs(),
+            )?),
+        };
         let password_hashing = match lookup("PASSWORD_HASH")
             .as_deref()
             .map(str::to_ascii_lowercase)
@@ -364,11 +415,13 @@ impl Config {
             auth_secret: Secret::new(auth_secret),
             base_url,
             trusted_origins,
+            trusted_app_origins,
             jwt_issuing,
             jwt_issuer: own_issuer,
             jwt_audience,
             jwt_issuers,
             jwt_audiences,
+            jwt_policy,
             password_hashing,
             cookie_domain,
             same_site,
@@ -394,9 +447,10 @@ impl Config {
     /// and unset, when served over https, and always with `SameSite=None` (browsers drop
     /// `None` cookies without `Secure`; [`Config::load_from`] refuses `false` with it).
     pub fn secure_cookies(&self) -> bool {
-        self.options.advanced.use_secure_cookies.unwrap_or(
-            self.base_url.scheme() == "https" || self.same_site == SameSite::None,
-        )
+        self.options
+            .advanced
+            .use_secure_cookies
+            .unwrap_or(self.base_url.scheme() == "https" || self.same_site == SameSite::None)
     }
 
     /// `user.additionalFields`.
@@ -471,18 +525,28 @@ fn cookie_domain(
         return Ok(None);
     }
     let host = base_url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let Some(domain) = option.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) else {
+    let Some(domain) = option
+        .domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    else {
         return Ok(Some(host));
     };
     let bare = domain.trim_start_matches('.').to_ascii_lowercase();
     let valid_name = !bare.is_empty()
-        && bare
-            .split('.')
-            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        && bare.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
     if !valid_name {
         return Err(ConfigError::Invalid {
             name: "BETTER_AUTH_OPTIONS",
-            reason: format!("advanced.crossSubDomainCookies.domain: {domain:?} is not a domain name"),
+            reason: format!(
+                "advanced.crossSubDomainCookies.domain: {domain:?} is not a domain name"
+            ),
         });
     }
     if host != bare && !host.ends_with(&format!(".{bare}")) {
@@ -631,7 +695,9 @@ mod tests {
     #[test]
     fn cross_sub_domain_cookies_need_a_domain_the_base_url_is_under() {
         let on = |domain: &str| {
-            format!(r#"{{"advanced":{{"crossSubDomainCookies":{{"enabled":true,"domain":"{domain}"}}}}}}"#)
+            format!(
+                r#"{{"advanced":{{"crossSubDomainCookies":{{"enabled":true,"domain":"{domain}"}}}}}}"#
+            )
         };
         for (domain, expected) in [
             ("example.com", "example.com"),
@@ -642,20 +708,27 @@ mod tests {
             let config = config_with(&on(domain), &[]).unwrap();
             assert_eq!(config.cookie_domain.as_deref(), Some(expected), "{domain}");
         }
-        let config =
-            config_with(r#"{"advanced":{"crossSubDomainCookies":{"enabled":true}}}"#, &[]).unwrap();
+        let config = config_with(
+            r#"{"advanced":{"crossSubDomainCookies":{"enabled":true}}}"#,
+            &[],
+        )
+        .unwrap();
         assert_eq!(config.cookie_domain.as_deref(), Some("api.example.com"));
         assert_eq!(config_with("{}", &[]).unwrap().cookie_domain, None);
         for (domain, message) in [
-            ("other.com", "BETTER_AUTH_URL's host api.example.com is not under other.com"),
+            (
+                "other.com",
+                "BETTER_AUTH_URL's host api.example.com is not under other.com",
+            ),
             ("ample.com", "is not under ample.com"),
             ("app.example.com", "is not under app.example.com"),
             ("exa mple.com", "is not a domain name"),
         ] {
             let err = config_with(&on(domain), &[]).unwrap_err().to_string();
             assert!(
-                err.starts_with("BETTER_AUTH_OPTIONS is invalid: advanced.crossSubDomainCookies.domain: ")
-                    && err.contains(message),
+                err.starts_with(
+                    "BETTER_AUTH_OPTIONS is invalid: advanced.crossSubDomainCookies.domain: "
+                ) && err.contains(message),
                 "{domain}: {err}"
             );
         }
@@ -671,8 +744,13 @@ mod tests {
                 .unwrap()
                 .secure_cookies()
         );
-        let err = config_with(off, &[("SAME_SITE", "None")]).unwrap_err().to_string();
-        assert!(err.contains("advanced.useSecureCookies: false cannot go with SAME_SITE=None"), "{err}");
+        let err = config_with(off, &[("SAME_SITE", "None")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("advanced.useSecureCookies: false cannot go with SAME_SITE=None"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -686,11 +764,18 @@ mod tests {
         );
         assert_eq!(
             config.jwt_audiences,
-            ["tasks", "https://app.example.com", "https://other.example.com"]
+            [
+                "tasks",
+                "https://app.example.com",
+                "https://other.example.com"
+            ]
         );
         let config = config_with("{}", &[]).unwrap();
         assert_eq!(config.jwt_issuer, "https://api.example.com");
-        assert_eq!(config.jwt_audience, Audience::One("https://api.example.com".into()));
+        assert_eq!(
+            config.jwt_audience,
+            Audience::One("https://api.example.com".into())
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ impl State {
             &config.auth_secret,
             config.jwt_issuers.clone(),
             config.jwt_audiences.clone(),
+            config.jwt_policy,
         );
         match jwt.load(&db).await {
             Ok(count) => tracing::debug!(keys = count, "loaded JWT verification keys"),

@@ -69,7 +69,10 @@ async fn same_site_none_gives_secure_cookies() {
 #[tokio::test]
 async fn use_secure_cookies_decides_over_the_base_urls_scheme() {
     let app = TestApp::with_env(&[
-        ("BETTER_AUTH_OPTIONS", r#"{"advanced":{"useSecureCookies":true}}"#),
+        (
+            "BETTER_AUTH_OPTIONS",
+            r#"{"advanced":{"useSecureCookies":true}}"#,
+        ),
         ("AUTH_RATE_LIMIT_MAX", "100000"),
     ])
     .await;
@@ -88,7 +91,10 @@ async fn use_secure_cookies_decides_over_the_base_urls_scheme() {
     // false over https: plain names, no Secure.
     let app = TestApp::with_env(&[
         ("BETTER_AUTH_URL", "https://api.example.com"),
-        ("BETTER_AUTH_OPTIONS", r#"{"advanced":{"useSecureCookies":false}}"#),
+        (
+            "BETTER_AUTH_OPTIONS",
+            r#"{"advanced":{"useSecureCookies":false}}"#,
+        ),
         ("AUTH_RATE_LIMIT_MAX", "100000"),
     ])
     .await;
@@ -128,7 +134,9 @@ async fn cross_sub_domain_cookies_carry_the_domain_on_every_cookie() {
     assert_eq!(signed_out.status, 200, "{}", signed_out.raw_body);
     for cookie in signed_out.set_cookies() {
         assert!(
-            cookie.ends_with("=; Max-Age=0; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Lax"),
+            cookie.ends_with(
+                "=; Max-Age=0; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Lax"
+            ),
             "{cookie}"
         );
     }

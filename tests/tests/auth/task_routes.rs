@@ -159,3 +159,99 @@ async fn jwt_issuers_admits_a_better_auth_servers_tokens_signed_with_the_shared_
     assert_eq!(response.status, 401, "{}", response.raw_body);
     assert_eq!(response.detail(), "Invalid token: wrong issuer or audience");
 }
+
+/// An HS256 token with exactly `claims`, signed with the test secret.
+fn hs256_with(claims: &serde_json::Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(hs256_alg()),
+        claims,
+        &EncodingKey::from_secret(api_tests::TEST_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn hs256_alg() -> jsonwebtoken::Algorithm {
+    jsonwebtoken::Algorithm::HS256
+}
+
+#[tokio::test]
+async fn tokens_not_valid_yet_or_issued_in_the_future_are_401_on_both_algorithms() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    jwt_for(&app, &who).await;
+    let (kid, key) = stored_signing_key(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    let base = claims_for(&who.user_id, TEST_BASE_URL, TEST_BASE_URL);
+    let with = |extra: serde_json::Value| {
+        let mut claims = base.clone();
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        claims
+    };
+    let control = eddsa_jwt(&kid, &key, &with(json!({"nbf": now - 5})));
+    assert_eq!(
+        app.call(list_tasks(&who.user_id, &control)).await.status,
+        200
+    );
+    for extra in [json!({"nbf": now + 3600}), json!({"iat": now + 3600})] {
+        let eddsa = eddsa_jwt(&kid, &key, &with(extra.clone()));
+        let response = app.call(list_tasks(&who.user_id, &eddsa)).await;
+        assert_eq!(response.status, 401, "EdDSA {extra}: {}", response.raw_body);
+        let hs256 = hs256_with(&with(extra.clone()));
+        let response = app.call(list_tasks(&who.user_id, &hs256)).await;
+        assert_eq!(response.status, 401, "HS256 {extra}: {}", response.raw_body);
+    }
+}
+
+#[tokio::test]
+async fn hs256_lifetimes_are_capped_and_hs256_can_be_turned_off() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    let now = chrono::Utc::now().timestamp();
+    let hour = hs256_with(&json!({"sub": who.user_id, "iat": now, "exp": now + 3600}));
+    assert_eq!(app.call(list_tasks(&who.user_id, &hour)).await.status, 200);
+    let year_3000 = hs256_with(&json!({"sub": who.user_id, "iat": now, "exp": 32_503_680_000i64}));
+    let response = app.call(list_tasks(&who.user_id, &year_3000)).await;
+    assert_eq!(response.status, 401, "{}", response.raw_body);
+    // Without iat, the lifetime counts from now.
+    let no_iat = hs256_with(&json!({"sub": who.user_id, "exp": now + 400 * 86_400}));
+    assert_eq!(
+        app.call(list_tasks(&who.user_id, &no_iat)).await.status,
+        401
+    );
+
+    let capped = second_state(&app, &[("JWT_HS256_MAX_LIFETIME_SECONDS", "600")]).await;
+    let response = call_with(&capped, list_tasks(&who.user_id, &hour)).await;
+    assert_eq!(response.status, 401, "{}", response.raw_body);
+
+    let off = second_state(&app, &[("JWT_ACCEPT_HS256", "false")]).await;
+    let response = call_with(&off, list_tasks(&who.user_id, &hour)).await;
+    assert_eq!(response.status, 401, "{}", response.raw_body);
+    let eddsa = jwt_for(&app, &who).await;
+    assert_eq!(
+        call_with(&off, list_tasks(&who.user_id, &eddsa))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_key_deleted_from_the_jwks_table_stops_verifying_after_the_refresh_interval() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    let jwt = jwt_for(&app, &who).await;
+    let instance = second_state(&app, &[("JWT_KEYS_REFRESH_SECONDS", "1")]).await;
+    assert_eq!(
+        call_with(&instance, list_tasks(&who.user_id, &jwt))
+            .await
+            .status,
+        200
+    );
+    app.database.execute(r#"delete from "jwks""#, &[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = call_with(&instance, list_tasks(&who.user_id, &jwt)).await;
+    assert_eq!(response.status, 401, "{}", response.raw_body);
+}

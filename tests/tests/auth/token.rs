@@ -95,3 +95,12 @@ async fn token_accepts_a_bearer_session_token() {
     let (_, claims) = jwt_parts(response.body["token"].as_str().unwrap());
     assert_eq!(claims["sub"], json!(who.user_id));
 }
+
+#[tokio::test]
+async fn token_is_never_cached() {
+    let app = app().await;
+    let who = sign_up(&app, "ada@example.com").await;
+    let response = app.call(with_cookie("token", &who.cookie)).await;
+    assert_eq!(response.status, 200, "{}", response.raw_body);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+}
