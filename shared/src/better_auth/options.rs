@@ -310,7 +310,7 @@ impl Options {
             );
         }
         if let Some(span) = &self.plugins.jwt.jwt.expiration_time
-            && !parse_time_span(span).is_some_and(|seconds| seconds > 0)
+            && parse_time_span(span).is_none_or(|seconds| seconds <= 0)
         {
             return Err(
                 "plugins.jwt.jwt.expirationTime: must be a time span ahead, such as \"15m\", \"1h\" or \"7 days\""
