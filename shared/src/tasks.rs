@@ -255,20 +255,27 @@ impl ListQuery {
 // ---------------------------------------------------------------------------------------------
 // Queries: one statement each.
 
+/// The list statement for `sort`: `$1` user id, `$2` completed (null: all), `$3` limit, `$4`
+/// offset. Each order has its index (`task_user_id_created_at_idx`,
+/// `task_user_id_lower_title_idx`), so a page costs its rows, not the user's whole list.
+pub fn list_sql(sort: SortOrder) -> String {
+    let order = match sort {
+        SortOrder::Created => "created_at desc, id desc",
+        SortOrder::Title => "lower(title), id",
+    };
+    format!(
+        "select {COLUMNS} from task where user_id = $1 and ($2::boolean is null or completed = $2) \
+         order by {order} limit $3 offset $4"
+    )
+}
+
 pub async fn list(db: &Database, user_id: &str, query: &ListQuery) -> Result<Vec<Task>> {
     let completed: Option<bool> = match query.status {
         StatusFilter::All => None,
         StatusFilter::Pending => Some(false),
         StatusFilter::Completed => Some(true),
     };
-    let order = match query.sort {
-        SortOrder::Created => "created_at desc, id desc",
-        SortOrder::Title => "lower(title), id",
-    };
-    let sql = format!(
-        "select {COLUMNS} from task where user_id = $1 and ($2::boolean is null or completed = $2) \
-         order by {order} limit $3 offset $4"
-    );
+    let sql = list_sql(query.sort);
     let rows = db
         .query(
             &sql,

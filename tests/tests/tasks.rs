@@ -642,3 +642,58 @@ fn round_trip_cases<'a>(c: &'a Caller, id: &'a Value) -> Vec<Case<'a>> {
         ),
     ]
 }
+
+#[tokio::test]
+async fn a_page_sorted_by_title_is_read_from_an_index_without_sorting_every_task() {
+    use shared::tasks::{SortOrder, list_sql};
+    let app = TestApp::new().await;
+    let user = app.create_user("Ada").await;
+    // 40 000 tasks of 200 users, 200 of them Ada's: enough for the planner to prefer an index.
+    app.database
+        .execute(
+            r#"insert into "user" (id, name, email, "emailVerified")
+               select 'u' || n, 'User', 'u' || n || '@example.com', false from generate_series(1, 199) n"#,
+            &[],
+        )
+        .await;
+    app.database
+        .execute(
+            r#"insert into task (user_id, title)
+               select case when n % 200 = 0 then $1 else 'u' || (n % 200) end, md5(n::text)
+               from generate_series(1, 40000) n"#,
+            &[&user],
+        )
+        .await;
+    app.database.execute("analyze task", &[]).await;
+    for (sort, index) in [
+        (SortOrder::Title, "task_user_id_lower_title_idx"),
+        (SortOrder::Created, "task_user_id_created_at_idx"),
+    ] {
+        app.database
+            .execute(
+                &format!(
+                    "prepare page_{index} (text, boolean, bigint, bigint) as {}",
+                    list_sql(sort)
+                ),
+                &[],
+            )
+            .await;
+        let rows = app
+            .database
+            .query(
+                &format!("explain (format json) execute page_{index}('{user}', null, 20, 0)"),
+                &[],
+            )
+            .await;
+        let plan: Value = rows[0].get(0);
+        let text = plan.to_string();
+        assert!(
+            text.contains(index),
+            "{sort:?} does not use {index}: {text}"
+        );
+        assert!(
+            !text.contains(r#""Node Type":"Sort""#),
+            "{sort:?} sorts: {text}"
+        );
+    }
+}

@@ -105,3 +105,57 @@ async fn rate_limit_max_and_window_are_configurable() {
         response.raw_body
     );
 }
+
+#[tokio::test]
+async fn a_request_refused_in_the_same_millisecond_as_the_last_allowed_one_stays_refused() {
+    use shared::better_auth::rate_limit::check_at;
+    let app = TestApp::new().await;
+    let request = wrong_sign_in().request();
+    let limit = app.state.config.auth_rate_limit;
+    let now = chrono::Utc::now().timestamp_millis();
+    for n in 1..=limit.max_requests {
+        check_at(&app.state, &request, "/sign-in/email", limit, now)
+            .await
+            .unwrap_or_else(|err| panic!("request {n} refused: {err}"));
+    }
+    // The next one at the very same millisecond: over the limit, whatever the clock says.
+    let refused = check_at(&app.state, &request, "/sign-in/email", limit, now).await;
+    assert!(
+        refused.is_err(),
+        "the fourth request in one millisecond was allowed"
+    );
+    let later = check_at(&app.state, &request, "/sign-in/email", limit, now + 1).await;
+    assert!(later.is_err());
+}
+
+#[tokio::test]
+async fn buckets_idle_for_a_day_are_deleted() {
+    use shared::better_auth::rate_limit::{STALE_AFTER, check_at};
+    let app = TestApp::new().await;
+    let stale_ms = chrono::Utc::now().timestamp_millis() - STALE_AFTER.as_millis() as i64 - 1000;
+    app.database
+        .execute(
+            r#"insert into "rateLimit" ("id", "key", "count", "lastRequest")
+               select 'old-' || n, '198.51.100.' || n || '|/sign-in/email', 3, $1
+               from generate_series(1, 50) n"#,
+            &[&stale_ms],
+        )
+        .await;
+    let request = wrong_sign_in().request();
+    let limit = app.state.config.auth_rate_limit;
+    check_at(
+        &app.state,
+        &request,
+        "/sign-in/email",
+        limit,
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await
+    .unwrap();
+    let left: i64 = app
+        .database
+        .query(r#"select count(*) from "rateLimit""#, &[])
+        .await[0]
+        .get(0);
+    assert_eq!(left, 1, "only the live bucket is left");
+}
